@@ -1,0 +1,76 @@
+package dev.callgate.call;
+
+import dev.callgate.ingress.WebhookRecord;
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import io.smallrye.mutiny.Uni;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+
+/**
+ * One webhook record as stored: a call event, call status or permission reply, recorded once per dedup id.
+ * The full record is kept in the {@code payload} jsonb column (written by {@link #insertIfAbsent}, not mapped here).
+ */
+@Entity
+@Table(name = "call_events")
+public class CallEvent extends PanacheEntityBase {
+
+    @Id
+    public Long id;
+
+    @Column(name = "dedup_id", nullable = false)
+    public String dedupId;
+
+    @Column(nullable = false)
+    public String kind;
+
+    public String event;
+
+    @Column(name = "whatsapp_call_id")
+    public String whatsappCallId;
+
+    @Column(name = "phone_number_id")
+    public String phoneNumberId;
+
+    @Column(name = "waba_id")
+    public String wabaId;
+
+    @Column(name = "occurred_at")
+    public Instant occurredAt;
+
+    @Column(name = "received_at", nullable = false)
+    public Instant receivedAt;
+
+    @Column(name = "recorded_at", nullable = false)
+    public Instant recordedAt;
+
+    private static final String INSERT_IF_ABSENT = """
+            insert into call_events (dedup_id, kind, event, whatsapp_call_id, phone_number_id, waba_id,
+                                     occurred_at, received_at, payload)
+            values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, cast(?9 as jsonb))
+            on conflict (dedup_id) do nothing""";
+
+    /**
+     * Inserts the record unless one with its dedup id exists; must run inside a transaction.
+     *
+     * @return true if it was new, false if it was a redelivery
+     */
+    public static Uni<Boolean> insertIfAbsent(WebhookRecord record, String payloadJson) {
+        return getSession().chain(session -> session.createNativeQuery(INSERT_IF_ABSENT)
+                        .setParameter(1, record.dedupId())
+                        .setParameter(2, record.kind().name())
+                        .setParameter(3, record.event())
+                        .setParameter(4, record.callId())
+                        .setParameter(5, record.phoneNumberId())
+                        .setParameter(6, record.wabaId())
+                        .setParameter(7, record.occurredAt() == null ? null : Timestamp.from(record.occurredAt()))
+                        .setParameter(8, Timestamp.from(record.receivedAt()))
+                        .setParameter(9, payloadJson)
+                        .executeUpdate())
+                .map(inserted -> inserted == 1);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.callgate.call;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.ingress.WebhookRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+
+/**
+ * Consumes {@code callgate.webhooks} and records every call event once in {@code call_events}: a redelivered webhook
+ * (same dedup id) is a no-op. A record that cannot be read goes to {@code callgate.webhooks.dlq} with the reason;
+ * a database failure is retried with backoff before the record is dead-lettered.
+ */
+@ApplicationScoped
+public class WebhookEventRecorder {
+
+    static final String CHANNEL = "webhooks-in";
+    private static final Logger LOG = Logger.getLogger(WebhookEventRecorder.class);
+
+    private final ObjectMapper mapper;
+    private final MeterRegistry registry;
+
+    public WebhookEventRecorder(ObjectMapper mapper, MeterRegistry registry) {
+        this.mapper = mapper;
+        this.registry = registry;
+    }
+
+    @Incoming(CHANNEL)
+    public Uni<Void> record(String json) {
+        WebhookRecord record;
+        try {
+            record = mapper.readValue(json, WebhookRecord.class);
+        } catch (JsonProcessingException e) {
+            registry.counter("callgate.call.events", "kind", "unknown", "result", "unreadable").increment();
+            throw new IllegalArgumentException("unreadable callgate.webhooks record: " + e.getOriginalMessage(), e);
+        }
+        if (record.dedupId() == null || record.kind() == null || record.receivedAt() == null) {
+            registry.counter("callgate.call.events", "kind", "unknown", "result", "unreadable").increment();
+            throw new IllegalArgumentException("callgate.webhooks record lacks dedupId, kind or receivedAt");
+        }
+        return Panache.withTransaction(() -> CallEvent.insertIfAbsent(record, json))
+                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(8)
+                .invoke(inserted -> {
+                    registry.counter("callgate.call.events", "kind", record.kind().name().toLowerCase(),
+                            "result", inserted ? "recorded" : "duplicate").increment();
+                    if (inserted) {
+                        LOG.infof("call %s: recorded %s %s", record.key(), record.kind(), record.event());
+                    } else {
+                        LOG.debugf("call %s: duplicate %s %s ignored (dedup %s)", record.key(), record.kind(),
+                                record.event(), record.dedupId());
+                    }
+                })
+                .replaceWithVoid();
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Typed, non-blocking client of Meta's Graph API for calling: calls (connect, pre_accept, accept, reject,
+ * terminate), call permissions, settings and permission-request messages; the Graph error envelope as typed errors;
+ * retries, timeouts and the per-number initiation limit.
+ *
+ * <p>May use: the Quarkus REST client, Jackson, Micrometer. Nothing else of Callgate.
+ */
+package dev.callgate.cloudapi;

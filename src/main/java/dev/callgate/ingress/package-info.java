@@ -1,0 +1,10 @@
+/**
+ * Webhook ingress: the {@code GET/POST /webhooks/whatsapp} endpoint Meta calls. Verifies the subscription
+ * handshake and the {@code X-Hub-Signature-256} HMAC over the raw body, splits a webhook into one record per call
+ * event, call status and call-permission reply, and publishes them to {@code callgate.webhooks}; it answers 200 only
+ * once Kafka has acknowledged every record (503 otherwise, so Meta retries).
+ *
+ * <p>May use: the Kafka emitter, Jackson, Micrometer. No database, no Cloud API. {@link dev.callgate.ingress.WebhookRecord}
+ * is the contract of the {@code callgate.webhooks} topic and may be read by its consumers.
+ */
+package dev.callgate.ingress;

@@ -1,0 +1,117 @@
+package dev.callgate.support;
+
+import io.restassured.response.ValidatableResponse;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+
+/** Builds Cloud API webhooks as Meta sends them (spec §4) and posts them, signed, to the ingress. */
+public final class Webhooks {
+
+    /** The app secret of the test profile (application.properties, %test). */
+    public static final String APP_SECRET = "test-app-secret-5f2c";
+    public static final String WABA_ID = "102290129340398";
+    public static final String PHONE_NUMBER_ID = "106540352242922";
+    public static final String BUSINESS_NUMBER = "15550783881";
+
+    private Webhooks() {
+    }
+
+    /** A fresh WhatsApp call id, so each test sees only its own records. */
+    public static String newCallId() {
+        return "wacid.HBgLMTU1NTA" + UUID.randomUUID().toString().replace("-", "");
+    }
+
+    public static String signature(byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(APP_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ValidatableResponse postSigned(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return post(bytes, signature(bytes));
+    }
+
+    public static ValidatableResponse post(byte[] body, String signatureHeader) {
+        var request = given().contentType("application/json").body(body);
+        if (signatureHeader != null) {
+            request = request.header("X-Hub-Signature-256", signatureHeader);
+        }
+        return request.when().post("/webhooks/whatsapp").then();
+    }
+
+    /** The envelope around one change. */
+    public static String envelope(String field, String valueBody) {
+        return """
+                {"object":"whatsapp_business_account","entry":[{"id":"%s","changes":[{"field":"%s","value":{
+                "messaging_product":"whatsapp",
+                "metadata":{"display_phone_number":"%s","phone_number_id":"%s"},
+                %s}}]}]}""".formatted(WABA_ID, field, BUSINESS_NUMBER, PHONE_NUMBER_ID, valueBody);
+    }
+
+    public static String contacts(String waId, String name) {
+        return """
+                "contacts":[{"profile":{"name":"%s"},"wa_id":"%s"}]""".formatted(name, waId);
+    }
+
+    public static String connectItem(String callId, String userWaId) {
+        return """
+                {"id":"%s","from":"%s","to":"%s","event":"connect","timestamp":"1767168000",
+                 "direction":"BUSINESS_INITIATED","biz_opaque_callback_data":"order-77",
+                 "session":{"sdp_type":"answer","sdp":"v=0\\r\\no=- 1 2 IN IP4 127.0.0.1\\r\\ns=-\\r\\n"}}"""
+                .formatted(callId, BUSINESS_NUMBER, userWaId);
+    }
+
+    public static String terminateItem(String callId, String userWaId) {
+        return """
+                {"id":"%s","from":"%s","to":"%s","event":"terminate","direction":"BUSINESS_INITIATED",
+                 "biz_opaque_callback_data":"order-77","timestamp":"1767168120","status":"COMPLETED",
+                 "start_time":"1767168010","end_time":"1767168120","duration":110}"""
+                .formatted(callId, BUSINESS_NUMBER, userWaId);
+    }
+
+    /** One webhook holding a connect and a terminate of the same call. */
+    public static String connectAndTerminate(String callId, String userWaId) {
+        return envelope("calls", contacts(userWaId, "Zoë") + ",\n\"calls\":[" + connectItem(callId, userWaId) + ","
+                + terminateItem(callId, userWaId) + "]");
+    }
+
+    public static String callStatus(String callId, String userWaId, String status) {
+        return envelope("calls", """
+                "statuses":[{"id":"%s","timestamp":"1767168005","type":"call","status":"%s",
+                  "recipient_id":"%s","biz_opaque_callback_data":"order-77"}]""".formatted(callId, status, userWaId));
+    }
+
+    public static String permissionReply(String userWaId, boolean permanent) {
+        return envelope("messages", contacts(userWaId, "Ana") + """
+                ,"messages":[{"from":"%s","id":"wamid.%s","timestamp":"1767168000",
+                  "context":{"from":"%s","id":"wamid.CPR%s"},"type":"interactive",
+                  "interactive":{"type":"call_permission_reply","call_permission_reply":{"response":"accept",
+                  "is_permanent":%s,%s"response_source":"user_action"}}}]"""
+                .formatted(userWaId, UUID.randomUUID(), BUSINESS_NUMBER, UUID.randomUUID(), permanent,
+                        permanent ? "" : "\"expiration_timestamp\":\"1768550400\","));
+    }
+
+    /** Only delivery statuses of ordinary messages: nothing of ours. */
+    public static String messageStatusesOnly(String userWaId) {
+        return envelope("messages", """
+                "statuses":[{"id":"wamid.%s","status":"delivered","timestamp":"1767168000","recipient_id":"%s",
+                  "conversation":{"id":"c1","origin":{"type":"service"}},"pricing":{"billable":true}}]"""
+                .formatted(UUID.randomUUID(), userWaId));
+    }
+
+    /** A unique user number (digits only), so permission-reply keys do not collide between tests. */
+    public static String newUser() {
+        return "49151" + String.format("%08d", (long) (Math.random() * 100_000_000L));
+    }
+}
