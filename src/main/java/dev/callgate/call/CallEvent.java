@@ -8,7 +8,8 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-import java.sql.Timestamp;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.Instant;
 
 /**
@@ -67,10 +68,14 @@ public class CallEvent extends PanacheEntityBase {
                         .setParameter(4, record.callId())
                         .setParameter(5, record.phoneNumberId())
                         .setParameter(6, record.wabaId())
-                        .setParameter(7, record.occurredAt() == null ? null : Timestamp.from(record.occurredAt()))
-                        .setParameter(8, Timestamp.from(record.receivedAt()))
+                        .setParameter(7, utc(record.occurredAt()))
+                        .setParameter(8, utc(record.receivedAt()))
                         .setParameter(9, payloadJson)
                         .executeUpdate())
                 .map(inserted -> inserted == 1);
+    }
+
+    private static OffsetDateTime utc(Instant instant) {
+        return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
 }

@@ -45,6 +45,8 @@ public class WebhookEventRecorder {
             throw new IllegalArgumentException("callgate.webhooks record lacks dedupId, kind or receivedAt");
         }
         return Panache.withTransaction(() -> CallEvent.insertIfAbsent(record, json))
+                .onFailure().invoke(e -> LOG.warnf("call %s: storing %s %s failed, will retry: %s", record.key(),
+                        record.kind(), record.event(), e.toString()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(8)
                 .invoke(inserted -> {
                     registry.counter("callgate.call.events", "kind", record.kind().name().toLowerCase(),
@@ -56,6 +58,8 @@ public class WebhookEventRecorder {
                                 record.event(), record.dedupId());
                     }
                 })
+                .onFailure().invoke(e -> LOG.errorf(e, "call %s: %s %s not stored; the record goes to the DLQ",
+                        record.key(), record.kind(), record.event()))
                 .replaceWithVoid();
     }
 }

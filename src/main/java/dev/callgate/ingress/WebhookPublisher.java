@@ -66,8 +66,9 @@ public class WebhookPublisher {
         return Uni.join().all(sends).andFailFast()
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException())
                 .onItem().invoke(() -> ackLatency.record(Duration.ofNanos(System.nanoTime() - start)))
-                .onFailure().transform(cause -> new PublishFailedException(
-                        "Kafka did not acknowledge " + records.size() + " record(s) within " + timeout, cause))
+                .onFailure().transform(cause -> new PublishFailedException(cause instanceof TimeoutException
+                        ? "Kafka did not acknowledge " + records.size() + " record(s) within " + timeout
+                        : "Kafka refused " + records.size() + " record(s): " + cause.getMessage(), cause))
                 .replaceWithVoid();
     }
 

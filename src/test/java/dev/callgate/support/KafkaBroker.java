@@ -39,6 +39,11 @@ public class KafkaBroker implements QuarkusTestResourceLifecycleManager {
                         .build())
                         .setConfigProp("group.initial.rebalance.delay.ms", "0")
                         .setConfigProp("offsets.topic.num.partitions", "3")
+                        .setConfigProp("offsets.topic.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.min.isr", "1")
+                        .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                        .setConfigProp("share.coordinator.state.topic.min.isr", "1")
                         .setConfigProp("auto.create.topics.enable", "false")
                         .build();
                 kit.format();

@@ -1,6 +1,9 @@
 package dev.callgate.support;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -10,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import org.awaitility.Awaitility;
@@ -60,6 +64,24 @@ public final class WebhookTopic implements AutoCloseable {
 
     public List<ConsumerRecord<String, String>> matching(Predicate<ConsumerRecord<String, String>> filter) {
         return seen.stream().filter(filter).toList();
+    }
+
+    /**
+     * Whether the consumer group has committed offsets past every record seen here that matches the filter, that is,
+     * whether the application has finished processing them.
+     */
+    public boolean committedPast(String groupId, Predicate<ConsumerRecord<String, String>> filter) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                KafkaBroker.bootstrapServers()))) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            return matching(filter).stream().allMatch(r -> {
+                OffsetAndMetadata offset = committed.get(new TopicPartition(r.topic(), r.partition()));
+                return offset != null && offset.offset() > r.offset();
+            });
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private void poll() {
