@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Measures the webhook ingress of the packaged application against the local Kafka broker and PostgreSQL.
+#   bench/ingress-load.sh [extra WebhookLoad options, e.g. --seconds 30 --concurrency 64]
+# Builds the app (tests skipped), starts local Kafka, runs the app in the prod profile with throwaway secrets,
+# drives it with bench/WebhookLoad.java (handshake and unsigned baselines, then signed webhooks), and stops the app.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+source "$repo/deployment/local/prerequisites.sh"
+ensure_prerequisites
+"$repo/deployment/local/kafka.sh" start
+cd "$repo"
+[[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -B -q package -DskipTests
+port=${BENCH_PORT:-18080}
+CALLGATE_WHATSAPP_APP_SECRET=bench-app-secret CALLGATE_WHATSAPP_VERIFY_TOKEN=bench-verify-token \
+  CALLGATE_HTTP_PORT=$port QUARKUS_LOG_LEVEL=WARN \
+  java -Xmx1g -jar target/quarkus-app/quarkus-run.jar > target/bench-app.log 2>&1 &
+app=$!
+trap 'kill $app 2>/dev/null; wait $app 2>/dev/null || true' EXIT
+deadline=$((SECONDS + 60))
+until curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null; do
+  kill -0 $app 2>/dev/null || { echo "the app exited; see target/bench-app.log" >&2; exit 1; }
+  (( SECONDS > deadline )) && { echo "the app was not ready within 60 s" >&2; exit 1; }
+  sleep 1
+done
+since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); commit $(git rev-parse --short HEAD 2>/dev/null || echo none)"
+java "$here/WebhookLoad.java" --url "http://127.0.0.1:$port/webhooks/whatsapp" "$@"
+
+# How fast the consumer (callgate.webhooks -> call_events) records what the ingress published: wait until the table
+# stops growing, then report rows per second between the first and the last insert of this run.
+db() { psql -qAtX -h 127.0.0.1 -U "${CALLGATE_DB_USER:-callgate}" callgate -c "$1"; }
+last=-1
+while :; do
+  now=$(db "select count(*) from call_events where received_at >= '$since' and whatsapp_call_id like 'wacid.bench%'")
+  [[ $now == "$last" ]] && break
+  last=$now
+  sleep 3
+done
+db "select 'recorder  events=' || count(*) || '  per_second=' ||
+           round(count(*) / greatest(extract(epoch from max(recorded_at) - min(recorded_at)), 0.001))
+    from call_events where received_at >= '$since' and whatsapp_call_id like 'wacid.bench%'"
