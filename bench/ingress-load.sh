@@ -23,20 +23,18 @@ until curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null; do
   (( SECONDS > deadline )) && { echo "the app was not ready within 60 s" >&2; exit 1; }
   sleep 1
 done
+db() { psql -qAtX -h 127.0.0.1 -U "${CALLGATE_DB_USER:-callgate}" callgate -c "$1"; }
+# Waits until the query's answer stops changing for 3 s (the consumer has drained callgate.webhooks).
+settle() { local last=-1 now; while now=$(db "$1"); [[ $now != "$last" ]]; do last=$now; sleep 3; done; }
+# A backlog left by an earlier run would compete for the CPU: let the consumer drain it first.
+settle "select count(*) from call_events"
 since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); commit $(git rev-parse --short HEAD 2>/dev/null || echo none)"
 java "$here/WebhookLoad.java" --url "http://127.0.0.1:$port/webhooks/whatsapp" "$@"
 
 # How fast the consumer (callgate.webhooks -> call_events) records what the ingress published: wait until the table
 # stops growing, then report rows per second between the first and the last insert of this run.
-db() { psql -qAtX -h 127.0.0.1 -U "${CALLGATE_DB_USER:-callgate}" callgate -c "$1"; }
-last=-1
-while :; do
-  now=$(db "select count(*) from call_events where received_at >= '$since' and whatsapp_call_id like 'wacid.bench%'")
-  [[ $now == "$last" ]] && break
-  last=$now
-  sleep 3
-done
+settle "select count(*) from call_events where received_at >= '$since' and whatsapp_call_id like 'wacid.bench%'"
 db "select 'recorder  events=' || count(*) || '  per_second=' ||
            round(count(*) / greatest(extract(epoch from max(recorded_at) - min(recorded_at)), 0.001))
     from call_events where received_at >= '$since' and whatsapp_call_id like 'wacid.bench%'"
