@@ -34,6 +34,7 @@ public final class AudioMeter {
     private long frames;
     private Instant firstFrameAt;
     private long unsupported;
+    private String lastFormat = "none";
 
     // Linear resampler state (only used when the input rate is not RATE).
     private int resampleFrom;
@@ -63,6 +64,7 @@ public final class AudioMeter {
                 firstFrameAt = clock.instant();
             }
             frames++;
+            lastFormat = bitsPerSample + " bit, " + sampleRate + " Hz, " + channels + " ch, " + frameCount + " frames";
             if (!readable) {
                 unsupported++;
                 return;
@@ -82,6 +84,11 @@ public final class AudioMeter {
     /** Number of buffers that could not be read (unsupported format). */
     public synchronized long unsupportedFrames() {
         return unsupported;
+    }
+
+    /** Format of the last buffer received, for diagnostics ("16 bit, 48000 Hz, 1 ch, 480 frames"). */
+    public synchronized String lastFormat() {
+        return lastFormat;
     }
 
     /** Reads one sample scaled to the signed 16-bit range. */

@@ -3,6 +3,11 @@
  * state, audio in (prompts, tones) and out (recordings), bounded capacity with a clear refusal, and the close of every
  * native object when a call ends.
  *
+ * <p>{@link dev.callgate.media.AudioPeer} is the building block: one PeerConnection with its own headless audio module
+ * and factory, outgoing audio pulled from a {@link dev.callgate.media.ToneGenerator} by the module's capture thread,
+ * received audio measured by an {@link dev.callgate.media.AudioMeter}. In webrtc-java 0.14.0 each closed peer still
+ * leaves two native threads behind (the PeerConnection is never released), so call churn costs threads.
+ *
  * <p>May use: webrtc-java. Nothing else of Callgate.
  */
 package dev.callgate.media;
