@@ -1,0 +1,57 @@
+package dev.callgate.simulator;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+
+/** One call as the simulator (Meta's side) sees it. Guarded by its number's lock. */
+final class SimulatedCall {
+
+    enum Direction { BUSINESS_INITIATED, USER_INITIATED }
+
+    /** Spec §8.2's states. */
+    enum State { RINGING_USER, RINGING_BUSINESS, PREACCEPTED, ACTIVE, ENDED }
+
+    final String id;
+    final String phoneNumberId;
+    final String userWaId;
+    final Direction direction;
+    final Instant createdAt = Instant.now();
+    final UserScript script;
+    State state;
+    String offerSdp;
+    String answerSdp;
+    String preAcceptSdp;
+    String bizOpaqueCallbackData;
+    Instant ringingAt;
+    Instant acceptedAt;
+    Instant endedAt;
+    String endReason;
+    Integer errorCode;
+    UserPhone phone;
+    /** With the reorder chaos switch: the connect webhook, held until the terminate webhook has gone out. */
+    WebhookDelivery.Record heldConnect;
+    /** Pending timers (ring timeout, hang-up, …), cancelled when the call ends. */
+    final List<ScheduledFuture<?>> timers = new ArrayList<>();
+    /** Every webhook for this call, in the order it was queued. */
+    final List<WebhookDelivery.Record> webhooks = new ArrayList<>();
+
+    SimulatedCall(String id, String phoneNumberId, String userWaId, Direction direction, State state,
+                  UserScript script) {
+        this.id = id;
+        this.phoneNumberId = phoneNumberId;
+        this.userWaId = userWaId;
+        this.direction = direction;
+        this.state = state;
+        this.script = script;
+    }
+
+    boolean live() {
+        return state != State.ENDED;
+    }
+
+    boolean answered() {
+        return acceptedAt != null;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.callgate.simulator;
+
+import dev.callgate.media.AudioPeer;
+import dev.callgate.media.AudioStats;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The WhatsApp user's phone in a simulated call: a real WebRTC peer (webrtc-java, through {@link AudioPeer}) that
+ * sends a tone and measures what it hears, or, in media-less mode, a canned Meta-style SDP and nothing on the wire.
+ */
+final class UserPhone implements AutoCloseable {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern MID = Pattern.compile("(?m)^a=mid:(\\S+)");
+
+    private final AudioPeer peer;
+    private final double toneHz;
+    private volatile AudioStats finalStats;
+    private volatile long finalFramesSent;
+
+    private UserPhone(AudioPeer peer, double toneHz) {
+        this.peer = peer;
+        this.toneHz = toneHz;
+    }
+
+    static UserPhone create(String callId, boolean media, double toneHz) {
+        return new UserPhone(media ? AudioPeer.create("sim-" + callId, toneHz) : null, toneHz);
+    }
+
+    /** Business-initiated: answer the business's offer. */
+    CompletableFuture<String> answer(String offerSdp) {
+        return peer != null ? peer.acceptOffer(offerSdp) : CompletableFuture.completedFuture(cannedSdp("active",
+                mid(offerSdp)));
+    }
+
+    /** User-initiated: the phone's offer. */
+    CompletableFuture<String> offer() {
+        return peer != null ? peer.createOffer() : CompletableFuture.completedFuture(cannedSdp("actpass", "0"));
+    }
+
+    /** User-initiated: apply the business's answer from pre_accept or accept. */
+    CompletableFuture<Void> applyAnswer(String answerSdp) {
+        return peer != null ? peer.applyAnswer(answerSdp) : CompletableFuture.completedFuture(null);
+    }
+
+    boolean media() {
+        return peer != null;
+    }
+
+    /** Frames of audio received so far (0 in media-less mode). */
+    long receivedFrames() {
+        AudioStats stats = finalStats != null ? finalStats : peer == null ? null : peer.received();
+        return stats == null ? 0 : stats.frames();
+    }
+
+    /** What the phone heard and sent, for reports. */
+    Map<String, Object> report() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("media", peer != null);
+        report.put("toneHz", toneHz);
+        if (peer != null) {
+            AudioStats stats = finalStats != null ? finalStats : peer.received();
+            report.put("peerState", finalStats != null ? "CLOSED" : peer.state());
+            report.put("framesSent", finalStats != null ? finalFramesSent : peer.framesSent());
+            Map<String, Object> received = new LinkedHashMap<>();
+            received.put("frames", stats.frames());
+            received.put("levelDbfs", round(stats.levelDbfs()));
+            received.put("dominantHz", round(stats.dominantHz()));
+            received.put("firstFrameAt", stats.firstFrameAt() == null ? null : stats.firstFrameAt().toString());
+            report.put("received", received);
+        }
+        return report;
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+
+    @Override
+    public void close() {
+        if (peer != null && finalStats == null) {
+            finalFramesSent = peer.framesSent();
+            finalStats = peer.received();
+            peer.close();
+        }
+    }
+
+    private static String mid(String offer) {
+        Matcher m = MID.matcher(offer == null ? "" : offer);
+        return m.find() ? m.group(1) : "0";
+    }
+
+    /** A Meta-style SDP (ICE-lite, host candidates on a placeholder address) for signalling-only runs. */
+    static String cannedSdp(String setup, String mid) {
+        byte[] fingerprint = new byte[32];
+        RANDOM.nextBytes(fingerprint);
+        String fp = HexFormat.ofDelimiter(":").withUpperCase().formatHex(fingerprint);
+        String ufrag = HexFormat.of().formatHex(randomBytes(4));
+        String pwd = HexFormat.of().formatHex(randomBytes(12));
+        return String.join("\r\n",
+                "v=0",
+                "o=- " + System.currentTimeMillis() / 1000 + " 2 IN IP4 127.0.0.1",
+                "s=-",
+                "t=0 0",
+                "a=group:BUNDLE " + mid,
+                "a=ice-lite",
+                "m=audio 3480 UDP/TLS/RTP/SAVPF 111 126",
+                "c=IN IP4 127.0.0.1",
+                "a=rtcp:9 IN IP4 0.0.0.0",
+                "a=candidate:1 1 udp 2122260223 127.0.0.1 3480 typ host generation 0",
+                "a=candidate:2 1 udp 2122262783 ::1 3480 typ host generation 0",
+                "a=ice-ufrag:" + ufrag,
+                "a=ice-pwd:" + pwd,
+                "a=fingerprint:sha-256 " + fp,
+                "a=setup:" + setup,
+                "a=mid:" + mid,
+                "a=sendrecv",
+                "a=rtcp-mux",
+                "a=rtpmap:111 opus/48000/2",
+                "a=fmtp:111 minptime=10;useinbandfec=1",
+                "a=rtpmap:126 telephone-event/8000",
+                "") ;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+}

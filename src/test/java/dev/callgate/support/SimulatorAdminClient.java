@@ -1,0 +1,73 @@
+package dev.callgate.support;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+
+/** Drives the simulator's admin API (/simulator) from tests, as a user of the simulator would. */
+public final class SimulatorAdminClient {
+
+    private SimulatorAdminClient() {
+    }
+
+    public static void reset() {
+        given().post("/simulator/reset").then().statusCode(204);
+    }
+
+    /** Scripts a user; keys as in the admin API (answerAfterMs, neverAnswer, reject, hangUpAfterMs, toneHz, …). */
+    public static void script(String waId, Object... keyValues) {
+        Map<String, Object> body = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            body.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        given().contentType(ContentType.JSON).body(body).put("/simulator/users/" + waId).then().statusCode(204);
+    }
+
+    public static void grant(String waId, String type) {
+        given().contentType(ContentType.JSON).body(Map.of("type", type))
+                .post("/simulator/users/" + waId + "/permission").then().statusCode(204);
+    }
+
+    public static void revoke(String waId) {
+        given().delete("/simulator/users/" + waId + "/permission").then().statusCode(204);
+    }
+
+    public static void reply(String waId, String response, boolean permanent) {
+        given().contentType(ContentType.JSON).body(Map.of("response", response, "permanent", permanent))
+                .post("/simulator/users/" + waId + "/permission-replies").then().statusCode(204);
+    }
+
+    public static String placeCall(String waId, double toneHz) {
+        return given().contentType(ContentType.JSON).body(Map.of("toneHz", toneHz))
+                .post("/simulator/users/" + waId + "/calls").then().statusCode(201)
+                .extract().path("callId");
+    }
+
+    public static void userAction(String callId, String action) {
+        given().post("/simulator/calls/" + callId + "/" + action).then().statusCode(204);
+    }
+
+    public static JsonPath call(String callId) {
+        return given().get("/simulator/calls/" + callId).then().statusCode(200).extract().jsonPath();
+    }
+
+    public static void fault(String action, int httpStatus, int code, long delayMs, int count) {
+        given().contentType(ContentType.JSON)
+                .body(Map.of("httpStatus", httpStatus, "code", code, "delayMs", delayMs, "count", count))
+                .put("/simulator/faults/" + action).then().statusCode(200);
+    }
+
+    public static JsonPath faults() {
+        return given().get("/simulator/faults").then().statusCode(200).extract().jsonPath();
+    }
+
+    public static void chaos(boolean duplicate, boolean reorder, boolean connectBeforeResponse, long delayMs) {
+        given().contentType(ContentType.JSON).body(Map.of("duplicate", duplicate, "reorder", reorder,
+                        "connectBeforeResponse", connectBeforeResponse, "delayMs", delayMs))
+                .put("/simulator/chaos").then().statusCode(200);
+    }
+}
