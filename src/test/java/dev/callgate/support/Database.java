@@ -41,6 +41,18 @@ public final class Database {
         }
     }
 
+    /** Runs an update statement; returns the number of rows changed. */
+    public static int execute(String sql, Object... params) {
+        try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql, e);
+        }
+    }
+
     /** The events recorded for a call id, as "KIND event", in insertion order. */
     public static List<String> callEvents(String callId) {
         return column("select kind || ' ' || event from call_events where whatsapp_call_id = ? order by id", callId);

@@ -1,0 +1,120 @@
+package dev.callgate.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.cloudapi.CloudApiClient;
+import dev.callgate.media.AudioPeer;
+import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.OnVertx;
+import dev.callgate.support.SimulatorAdminClient;
+import dev.callgate.support.WebhookTopic;
+import dev.callgate.support.Webhooks;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Real two-way audio between a business-side webrtc-java peer and the simulator's phone, with the SDP travelling the
+ * real way: our client's connect, and the simulator's signed connect webhook through the ingress and Kafka.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBroker.class)
+class SimulatorMediaTest {
+
+    static final String PNID = Webhooks.PHONE_NUMBER_ID;
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Inject
+    CloudApiClient client;
+
+    @BeforeEach
+    void reset() {
+        SimulatorAdminClient.reset();
+    }
+
+    private JsonNode connectWebhook(WebhookTopic topic, String callId) throws Exception {
+        ConsumerRecord<String, String> record = topic.await(r -> callId.equals(r.key())
+                && r.value().contains("\"event\":\"connect\""), 1).get(0);
+        return json.readTree(record.value());
+    }
+
+    @Test
+    void businessInitiatedCallCarriesEachSidesToneToTheOther() throws Exception {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 200, "neverHangUp", true, "toneHz", 660.0);
+        try (AudioPeer business = AudioPeer.create("bic-business", 1000);
+             WebhookTopic topic = WebhookTopic.webhooks()) {
+            String offer = business.createOffer().get(10, TimeUnit.SECONDS);
+            String callId = OnVertx.await(() -> client.connect(PNID, user, offer, "media-test"));
+
+            JsonNode connect = connectWebhook(topic, callId);
+            assertThat(connect.path("item").path("direction").asText()).isEqualTo("BUSINESS_INITIATED");
+            assertThat(connect.path("item").path("session").path("sdp_type").asText()).isEqualTo("answer");
+            String answer = connect.path("item").path("session").path("sdp").asText();
+            assertThat(answer).contains("a=setup:active").contains("a=candidate:").contains("\r\n");
+
+            business.applyAnswer(answer).get(10, TimeUnit.SECONDS);
+            business.connected().get(10, TimeUnit.SECONDS);
+
+            // both sides hear the other's tone within 5 s of the connection
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(business.received().frames()).isPositive();
+                assertThat(business.received().dominantHz()).isCloseTo(660, within(15.0));
+                var heard = SimulatorAdminClient.call(callId);
+                assertThat(heard.getLong("phone.received.frames")).isPositive();
+                assertThat(heard.getDouble("phone.received.dominantHz")).isCloseTo(1000, within(15.0));
+            });
+            assertThat(business.received().levelDbfs()).isGreaterThan(-40);
+            assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.levelDbfs")).isGreaterThan(-40);
+
+            topic.await(r -> callId.equals(r.key()) && r.value().contains("\"ACCEPTED\""), 1);
+            client.terminate(PNID, callId).await().atMost(Duration.ofSeconds(10));
+            JsonNode terminate = json.readTree(topic.await(r -> callId.equals(r.key())
+                    && r.value().contains("\"event\":\"terminate\""), 1).get(0).value());
+            assertThat(terminate.path("item").path("status").asText()).isEqualTo("COMPLETED");
+            assertThat(terminate.path("item").has("duration")).isTrue();
+            assertThat(terminate.path("item").path("biz_opaque_callback_data").asText()).isEqualTo("media-test");
+        }
+    }
+
+    @Test
+    void userInitiatedCallCarriesAudioAfterPreAcceptAndAccept() throws Exception {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "neverHangUp", true);
+        try (AudioPeer business = AudioPeer.create("uic-business", 880);
+             WebhookTopic topic = WebhookTopic.webhooks()) {
+            String callId = SimulatorAdminClient.placeCall(user, 550);
+            JsonNode connect = connectWebhook(topic, callId);
+            assertThat(connect.path("item").path("direction").asText()).isEqualTo("USER_INITIATED");
+            assertThat(connect.path("item").path("session").path("sdp_type").asText()).isEqualTo("offer");
+
+            String answer = business.acceptOffer(connect.path("item").path("session").path("sdp").asText())
+                    .get(10, TimeUnit.SECONDS);
+            client.preAccept(PNID, callId, answer).await().atMost(Duration.ofSeconds(10));
+            business.connected().get(10, TimeUnit.SECONDS);
+            client.accept(PNID, callId, answer, null).await().atMost(Duration.ofSeconds(10));
+
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(business.received().dominantHz()).isCloseTo(550, within(15.0));
+                assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                        .isCloseTo(880, within(15.0));
+            });
+
+            SimulatorAdminClient.userAction(callId, "hangup");
+            JsonNode terminate = json.readTree(topic.await(r -> callId.equals(r.key())
+                    && r.value().contains("\"event\":\"terminate\""), 1).get(0).value());
+            assertThat(terminate.path("item").path("direction").asText()).isEqualTo("USER_INITIATED");
+            assertThat(terminate.path("item").has("start_time")).isTrue();
+        }
+    }
+}
