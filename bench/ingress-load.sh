@@ -13,6 +13,7 @@ cd "$repo"
 [[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -B -q package -DskipTests
 port=${BENCH_PORT:-18080}
 CALLGATE_WHATSAPP_APP_SECRET=bench-app-secret CALLGATE_WHATSAPP_VERIFY_TOKEN=bench-verify-token \
+  CALLGATE_CLOUDAPI_ACCESS_TOKEN=bench-access-token \
   CALLGATE_HTTP_PORT=$port QUARKUS_LOG_LEVEL=WARN \
   java -Xmx1g -jar target/quarkus-app/quarkus-run.jar > target/bench-app.log 2>&1 &
 app=$!

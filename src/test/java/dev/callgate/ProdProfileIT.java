@@ -2,7 +2,14 @@ package dev.callgate;
 
 import org.junit.jupiter.api.Test;
 
+import org.awaitility.Awaitility;
+
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +18,20 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The packaged application, in the prod profile, refuses to start without the WhatsApp secrets. */
+/**
+ * The packaged application in the prod profile: it refuses to start without its secrets, and the Cloud API simulator
+ * is not part of it.
+ */
 class ProdProfileIT {
 
     private static final Path RUNNER = Path.of("target/quarkus-app/quarkus-run.jar");
 
     private static Process start(List<String> env) throws IOException {
+        return start(env, null);
+    }
+
+    /** Starts the runner jar; its output goes to {@code log} when given (for a process left running). */
+    private static Process start(List<String> env, Path log) throws IOException {
         assertThat(RUNNER).exists();
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", RUNNER.toString()).redirectErrorStream(true);
@@ -27,6 +42,9 @@ class ProdProfileIT {
         }
         // a port nobody uses, so a start that wrongly succeeds does not collide with anything
         builder.environment().put("CALLGATE_HTTP_PORT", "18089");
+        if (log != null) {
+            builder.redirectOutput(log.toFile());
+        }
         return builder.start();
     }
 
@@ -44,7 +62,40 @@ class ProdProfileIT {
         Process process = start(List.of());
         String output = finish(process);
         assertThat(process.exitValue()).isNotZero();
-        assertThat(output).contains("callgate.whatsapp.app-secret").contains("callgate.whatsapp.verify-token");
+        assertThat(output).contains("callgate.whatsapp.app-secret").contains("callgate.whatsapp.verify-token")
+                .contains("callgate.cloudapi.access-token");
+    }
+
+    @Test
+    void servesNoSimulatorEndpoints() throws Exception {
+        Process process = start(List.of("CALLGATE_WHATSAPP_APP_SECRET=it-secret", "CALLGATE_WHATSAPP_VERIFY_TOKEN=it-token",
+                "CALLGATE_CLOUDAPI_ACCESS_TOKEN=it-access-token",
+                // the database test.sh prepares; Kafka need not run for the HTTP surface to answer
+                "CALLGATE_DB_URL=" + System.getProperty("callgate.it.db-url", "postgresql://127.0.0.1:5432/callgate_test"),
+                "CALLGATE_DB_JDBC_URL=" + System.getProperty("callgate.it.jdbc-url",
+                        "jdbc:postgresql://127.0.0.1:5432/callgate_test")), Path.of("target/prod-profile-it-server.log"));
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            URI live = URI.create("http://127.0.0.1:18089/q/health/live");
+            Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
+                    http.send(HttpRequest.newBuilder(live).build(), HttpResponse.BodyHandlers.discarding())
+                            .statusCode() == 200);
+            for (String path : List.of("/simulator", "/simulator/calls", "/v23.0/106540352242922/settings",
+                    "/106540352242922/calls")) {
+                int status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:18089" + path))
+                        .header("Authorization", "Bearer sim-access-token").build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+                assertThat(status).as(path).isEqualTo(404);
+            }
+            // the webhook ingress is there
+            int handshake = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:18089/webhooks/whatsapp"
+                    + "?hub.mode=subscribe&hub.verify_token=it-token&hub.challenge=9")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            assertThat(handshake).isEqualTo(200);
+        } finally {
+            process.destroy();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test

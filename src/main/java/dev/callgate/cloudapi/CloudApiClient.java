@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.arc.Unremovable;
 import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,6 +29,7 @@ import java.util.function.Supplier;
  * refused), because a duplicate would ring a person twice or send a message twice.
  */
 @ApplicationScoped
+@Unremovable // kept (and its configuration checked at start-up) before the orchestrator injects it
 public class CloudApiClient {
 
     private static final Logger LOG = Logger.getLogger(CloudApiClient.class);

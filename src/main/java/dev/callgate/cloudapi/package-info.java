@@ -3,6 +3,7 @@
  * terminate), call permissions, settings and permission-request messages; the Graph error envelope as typed errors;
  * retries, timeouts and the per-number initiation limit.
  *
- * <p>May use: the Quarkus REST client, Jackson, Micrometer. Nothing else of Callgate.
+ * <p>May use: the Quarkus REST client, Jackson, Micrometer, Hibernate Reactive Panache (the connect limit shared
+ * through PostgreSQL). Nothing else of Callgate.
  */
 package dev.callgate.cloudapi;
