@@ -1,6 +1,5 @@
 package dev.callgate.cloudapi;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -300,7 +299,7 @@ public class CloudApiClient {
     private RuntimeException typed(String action, Throwable failure) {
         GraphErrorResponse error = find(failure, GraphErrorResponse.class);
         if (error != null) {
-            return parseError(action, error.status(), error.body());
+            return GraphErrorEnvelope.read(mapper, action, error.status(), error.body());
         }
         if (failure instanceof CloudApiException || failure instanceof CloudApiUnreachableException) {
             return (RuntimeException) failure;
@@ -309,25 +308,6 @@ public class CloudApiClient {
                 || find(failure, UnknownHostException.class) != null
                 || find(failure, io.netty.channel.ConnectTimeoutException.class) != null;
         return new CloudApiUnreachableException(action, !notSent, failure);
-    }
-
-    /** Reads a Graph error envelope; a body that is not one still becomes a typed error with its status. */
-    CloudApiException parseError(String action, int status, String body) {
-        try {
-            JsonNode error = mapper.readTree(body == null ? "" : body).path("error");
-            if (error.isObject()) {
-                JsonNode subcode = error.get("error_subcode");
-                JsonNode details = error.path("error_data").get("details");
-                return new CloudApiException(action, status, Lenient.integer(error.get("code"), 0),
-                        subcode == null || subcode.isNull() ? null : Lenient.integer(subcode, 0),
-                        error.path("type").asText(null), error.path("message").asText(""),
-                        error.path("fbtrace_id").asText(null), details == null ? null : details.asText());
-            }
-        } catch (JsonProcessingException notJson) {
-            // fall through: a proxy's HTML page, an empty body, …
-        }
-        String excerpt = body == null ? "" : body.substring(0, Math.min(body.length(), 200));
-        return new CloudApiException(action, status, 0, null, null, "non-Graph error response", null, excerpt);
     }
 
     private static <T extends Throwable> T find(Throwable failure, Class<T> type) {

@@ -92,6 +92,9 @@ class CloudApiClientTest {
         client.terminate(PNID, callId).await().atMost(Duration.ofSeconds(10));
         assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("ended");
         assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated");
+        assertThat(registry.find("callgate.cloudapi.requests").tags("action", "connect", "outcome", "success")
+                .counter().count()).isPositive();
+        assertThat(registry.find("callgate.cloudapi.latency").tag("action", "terminate").timer().count()).isPositive();
     }
 
     @Test

@@ -88,6 +88,30 @@ class SimulatorMediaTest {
     }
 
     @Test
+    void unscriptedUserAnswersAfterASecondSends440HzAndHangsUpAfterFive() throws Exception {
+        String user = Webhooks.newUser();
+        try (AudioPeer business = AudioPeer.create("default-user-business", 0);
+             WebhookTopic topic = WebhookTopic.webhooks()) {
+            String offer = business.createOffer().get(10, TimeUnit.SECONDS);
+            String callId = OnVertx.await(() -> client.connect(PNID, user, offer, null));
+            business.applyAnswer(connectWebhook(topic, callId).path("item").path("session").path("sdp").asText())
+                    .get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(business.received().dominantHz()).isCloseTo(440, within(15.0)));
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> "ended".equals(SimulatorAdminClient.call(callId).getString("state")));
+            var report = SimulatorAdminClient.call(callId);
+            assertThat(report.getString("endReason")).isEqualTo("user_hung_up");
+            Duration ringing = Duration.between(java.time.Instant.parse(report.getString("ringingAt")),
+                    java.time.Instant.parse(report.getString("acceptedAt")));
+            Duration talking = Duration.between(java.time.Instant.parse(report.getString("acceptedAt")),
+                    java.time.Instant.parse(report.getString("endedAt")));
+            assertThat(ringing).isBetween(Duration.ofMillis(950), Duration.ofMillis(1500));
+            assertThat(talking).isBetween(Duration.ofMillis(4950), Duration.ofMillis(5500));
+        }
+    }
+
+    @Test
     void userInitiatedCallCarriesAudioAfterPreAcceptAndAccept() throws Exception {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "neverHangUp", true);
