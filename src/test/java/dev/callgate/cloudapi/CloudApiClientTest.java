@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.callgate.media.AudioPeer;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.OnVertx;
+import dev.callgate.support.SignallingOffer;
 import dev.callgate.support.SimulatorAdminClient;
 import dev.callgate.support.Webhooks;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,8 +13,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,8 +32,6 @@ import static org.awaitility.Awaitility.await;
 class CloudApiClientTest {
 
     static final String PNID = Webhooks.PHONE_NUMBER_ID;
-    private static AudioPeer business;
-    private static String offer;
 
     @Inject
     CloudApiClient client;
@@ -48,16 +45,6 @@ class CloudApiClientTest {
     @TestHTTPResource("/")
     URL base;
 
-    @BeforeAll
-    static void businessOffer() throws Exception {
-        business = AudioPeer.create("client-test-business", 0);
-        offer = business.createOffer().get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterAll
-    static void closeBusiness() {
-        business.close();
-    }
 
     @BeforeEach
     void resetSimulator() {
@@ -71,7 +58,7 @@ class CloudApiClientTest {
     }
 
     private String connect(String user) {
-        return OnVertx.await(() -> client.connect(PNID, user, offer, "order-1"));
+        return OnVertx.await(() -> client.connect(PNID, user, SignallingOffer.sdp(), "order-1"));
     }
 
     private static CloudApiException graphError(Runnable call) {
@@ -242,15 +229,15 @@ class CloudApiClientTest {
     void invalidRequestsAre100WithDetails() {
         String user = Webhooks.newUser();
         CloudApiException noFingerprint = graphError(() -> OnVertx.await(() -> client.connect(PNID, user,
-                offer.replaceAll("a=fingerprint:[^\\r\\n]*\\r\\n", ""), null)));
+                SignallingOffer.sdp().replaceAll("a=fingerprint:[^\\r\\n]*\\r\\n", ""), null)));
         assertThat(noFingerprint.error()).isEqualTo(CallingError.INVALID_PARAMETER);
         assertThat(noFingerprint.details()).hasValue("No fingerprint found in SDP");
 
-        CloudApiException longOpaque = graphError(() -> OnVertx.await(() -> client.connect(PNID, user, offer,
+        CloudApiException longOpaque = graphError(() -> OnVertx.await(() -> client.connect(PNID, user, SignallingOffer.sdp(),
                 "x".repeat(513))));
         assertThat(longOpaque.details()).hasValueSatisfying(d -> assertThat(d).contains("512"));
 
-        CloudApiException badTo = graphError(() -> OnVertx.await(() -> client.connect(PNID, "not-a-number", offer,
+        CloudApiException badTo = graphError(() -> OnVertx.await(() -> client.connect(PNID, "not-a-number", SignallingOffer.sdp(),
                 null)));
         assertThat(badTo.error()).isEqualTo(CallingError.INVALID_PARAMETER);
 
@@ -318,7 +305,7 @@ class CloudApiClientTest {
         CloudApiClient impatient = clientWith("sim-access-token", 3, Duration.ofMillis(500));
         SimulatorAdminClient.fault("connect", 0, 0, 1500, 5);
         CloudApiUnreachableException error = catchThrowableOfType(CloudApiUnreachableException.class,
-                () -> OnVertx.await(() -> impatient.connect(PNID, Webhooks.newUser(), offer, null)));
+                () -> OnVertx.await(() -> impatient.connect(PNID, Webhooks.newUser(), SignallingOffer.sdp(), null)));
         assertThat(error.mayHaveReachedMeta()).isTrue();
         assertThat(error.action()).isEqualTo("connect");
         assertThat(SimulatorAdminClient.faults().getInt("connect.hits")).isEqualTo(1);

@@ -1,9 +1,9 @@
 package dev.callgate.cloudapi;
 
-import dev.callgate.media.AudioPeer;
 import dev.callgate.support.Database;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.OnVertx;
+import dev.callgate.support.SignallingOffer;
 import dev.callgate.support.SimulatorAdminClient;
 import dev.callgate.support.Webhooks;
 import io.quarkus.test.common.WithTestResource;
@@ -11,8 +11,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -51,22 +49,10 @@ class CloudApiLimitsTest {
         }
     }
 
-    private static AudioPeer business;
-    private static String offer;
 
     @Inject
     CloudApiClient client;
 
-    @BeforeAll
-    static void businessOffer() throws Exception {
-        business = AudioPeer.create("limits-business", 0);
-        offer = business.createOffer().get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterAll
-    static void closeBusiness() {
-        business.close();
-    }
 
     @BeforeEach
     void clean() {
@@ -76,7 +62,7 @@ class CloudApiLimitsTest {
 
     private String connect(String user) {
         SimulatorAdminClient.script(user, "neverAnswer", true);
-        return OnVertx.await(() -> client.connect(PNID, user, offer, null));
+        return OnVertx.await(() -> client.connect(PNID, user, SignallingOffer.sdp(), null));
     }
 
     @Test
@@ -106,12 +92,12 @@ class CloudApiLimitsTest {
     void connectedCallLimitIs138012WithTheNextAllowedTime() {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "answerAfterMs", 0, "hangUpAfterMs", 300);
-        String first = OnVertx.await(() -> client.connect(PNID, user, offer, null));
+        String first = OnVertx.await(() -> client.connect(PNID, user, SignallingOffer.sdp(), null));
         await().atMost(Duration.ofSeconds(10)).until(() -> "ended".equals(SimulatorAdminClient.call(first).getString("state")));
         Instant answered = Instant.parse(SimulatorAdminClient.call(first).getString("acceptedAt"));
 
         CloudApiException error = catchThrowableOfType(CloudApiException.class,
-                () -> OnVertx.await(() -> client.connect(PNID, user, offer, null)));
+                () -> OnVertx.await(() -> client.connect(PNID, user, SignallingOffer.sdp(), null)));
         assertThat(error.error()).isEqualTo(CallingError.CONNECTED_CALL_LIMIT);
         assertThat(error.httpStatus()).isEqualTo(400);
         assertThat(error.nextAllowedAt()).hasValue(answered.plus(Duration.ofHours(24)));

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.cloudapi.CloudApiClient;
 import dev.callgate.cloudapi.SentMessage;
-import dev.callgate.media.AudioPeer;
 import dev.callgate.support.Database;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.OnVertx;
+import dev.callgate.support.SignallingOffer;
 import dev.callgate.support.SimulatorAdminClient;
 import dev.callgate.support.WebhookTopic;
 import dev.callgate.support.Webhooks;
@@ -15,8 +15,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,23 +31,11 @@ import static org.awaitility.Awaitility.await;
 class SimulatorWebhooksTest {
 
     static final String PNID = Webhooks.PHONE_NUMBER_ID;
-    private static AudioPeer business;
-    private static String offer;
     private final ObjectMapper json = new ObjectMapper();
 
     @Inject
     CloudApiClient client;
 
-    @BeforeAll
-    static void businessOffer() throws Exception {
-        business = AudioPeer.create("webhooks-business", 0);
-        offer = business.createOffer().get(10, TimeUnit.SECONDS);
-    }
-
-    @AfterAll
-    static void closeBusiness() {
-        business.close();
-    }
 
     @BeforeEach
     void reset() {
@@ -57,7 +43,7 @@ class SimulatorWebhooksTest {
     }
 
     private String connect(String user) {
-        return OnVertx.await(() -> client.connect(PNID, user, offer, "wh-test"));
+        return OnVertx.await(() -> client.connect(PNID, user, SignallingOffer.sdp(), "wh-test"));
     }
 
     /** The record's event: connect/terminate for calls, the status for call statuses. */
