@@ -1,0 +1,54 @@
+package dev.callgate.call;
+
+/**
+ * What must happen after a transition is committed. Effects follow from committed state and are safe to repeat:
+ * a crash after the commit and before an effect re-runs it.
+ */
+public sealed interface CallEffect {
+
+    /** Media: create a PeerConnection and our SDP offer (full ICE gathering). */
+    record CreateOffer() implements CallEffect {
+    }
+
+    /** Media: create a PeerConnection for the user's offer and our answer. */
+    record CreateAnswer(String remoteOfferSdp) implements CallEffect {
+    }
+
+    /** Media: apply Meta's SDP answer to our PeerConnection. */
+    record ApplyAnswer(String sdp) implements CallEffect {
+    }
+
+    /** Media: close the PeerConnection and every native object of the call. */
+    record CloseMedia() implements CallEffect {
+    }
+
+    /** Cloud API: {@code connect} with our offer. */
+    record SendConnect(String offerSdp) implements CallEffect {
+    }
+
+    /** Cloud API: {@code pre_accept} with our answer. */
+    record SendPreAccept(String answerSdp) implements CallEffect {
+    }
+
+    /** Cloud API: {@code accept} with our answer (the same SDP as the pre_accept). */
+    record SendAccept(String answerSdp) implements CallEffect {
+    }
+
+    /** Cloud API: {@code reject}. */
+    record SendReject() implements CallEffect {
+    }
+
+    /** Cloud API: {@code terminate} (also after an RTCP BYE: Meta bills by it). */
+    record SendTerminate() implements CallEffect {
+    }
+
+    /** Outbox: publish a lifecycle event on {@code callgate.events}. */
+    record Publish(CallEventType type) implements CallEffect {
+    }
+
+    record StartTimer(CallTimer timer) implements CallEffect {
+    }
+
+    record CancelTimer(CallTimer timer) implements CallEffect {
+    }
+}

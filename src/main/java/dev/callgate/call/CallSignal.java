@@ -1,0 +1,99 @@
+package dev.callgate.call;
+
+/**
+ * Something that happened to a call and may move its state: a command, a webhook, a Cloud API answer, a media report
+ * or a timer. The inputs of {@link CallStateMachine}.
+ */
+public sealed interface CallSignal {
+
+    // ---- commands ---------------------------------------------------------------------------------------------
+
+    /** Place the business-initiated call (the command was stored). */
+    record Initiate() implements CallSignal {
+    }
+
+    /** Hang up (command or REST), whatever the state. */
+    record HangUp() implements CallSignal {
+    }
+
+    /** Accept the user-initiated call. */
+    record Accept() implements CallSignal {
+    }
+
+    /** Decline the user-initiated call. */
+    record Reject() implements CallSignal {
+    }
+
+    // ---- media ------------------------------------------------------------------------------------------------
+
+    /** The media worker has our SDP (an offer for a business-initiated call, an answer for a user-initiated one). */
+    record LocalSdpReady(String sdp) implements CallSignal {
+    }
+
+    /** The media worker could not take the call (over capacity, WebRTC failure). */
+    record MediaRefused(String reason) implements CallSignal {
+    }
+
+    /** ICE and DTLS are up: audio flows. */
+    record MediaConnected() implements CallSignal {
+    }
+
+    /** The PeerConnection failed or its owner is gone. */
+    record MediaFailed(String reason) implements CallSignal {
+    }
+
+    // ---- Cloud API answers ------------------------------------------------------------------------------------
+
+    /** {@code connect} returned the WhatsApp call id. */
+    record ConnectSent(String whatsappCallId) implements CallSignal {
+    }
+
+    /** {@code connect} was refused with a Graph error. */
+    record ConnectRefused(int code, String message) implements CallSignal {
+    }
+
+    /** {@code connect} got no answer: the call may or may not ring, and we have no id to terminate it with. */
+    record ConnectOutcomeUnknown(String reason) implements CallSignal {
+    }
+
+    /** {@code accept} succeeded. */
+    record AcceptSent() implements CallSignal {
+    }
+
+    // ---- webhooks ---------------------------------------------------------------------------------------------
+
+    /** The connect webhook of a business-initiated call: Meta's SDP answer. */
+    record AnswerReceived(String sdp) implements CallSignal {
+    }
+
+    /** The connect webhook of a user-initiated call: the user's SDP offer. */
+    record OfferReceived(String sdp) implements CallSignal {
+    }
+
+    /** Status RINGING. */
+    record Ringing() implements CallSignal {
+    }
+
+    /** Status ACCEPTED: the user picked up. */
+    record Accepted() implements CallSignal {
+    }
+
+    /** Status REJECTED: the user declined. */
+    record Rejected() implements CallSignal {
+    }
+
+    /**
+     * The terminate webhook.
+     *
+     * @param durationSeconds present only when the call was picked up
+     * @param errorCode       a value-level error (138019–138023 …), or null
+     */
+    record Terminated(Long durationSeconds, Integer errorCode, String errorMessage) implements CallSignal {
+    }
+
+    // ---- timers -----------------------------------------------------------------------------------------------
+
+    /** A timer the machine started has fired. */
+    record TimerFired(CallTimer timer) implements CallSignal {
+    }
+}

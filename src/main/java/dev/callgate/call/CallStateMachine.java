@@ -1,0 +1,397 @@
+package dev.callgate.call;
+
+import dev.callgate.call.CallEffect.ApplyAnswer;
+import dev.callgate.call.CallEffect.CancelTimer;
+import dev.callgate.call.CallEffect.CloseMedia;
+import dev.callgate.call.CallEffect.CreateAnswer;
+import dev.callgate.call.CallEffect.CreateOffer;
+import dev.callgate.call.CallEffect.Publish;
+import dev.callgate.call.CallEffect.SendAccept;
+import dev.callgate.call.CallEffect.SendConnect;
+import dev.callgate.call.CallEffect.SendPreAccept;
+import dev.callgate.call.CallEffect.SendReject;
+import dev.callgate.call.CallEffect.SendTerminate;
+import dev.callgate.call.CallEffect.StartTimer;
+import dev.callgate.call.CallSignal.Accept;
+import dev.callgate.call.CallSignal.AcceptSent;
+import dev.callgate.call.CallSignal.Accepted;
+import dev.callgate.call.CallSignal.AnswerReceived;
+import dev.callgate.call.CallSignal.ConnectOutcomeUnknown;
+import dev.callgate.call.CallSignal.ConnectRefused;
+import dev.callgate.call.CallSignal.ConnectSent;
+import dev.callgate.call.CallSignal.HangUp;
+import dev.callgate.call.CallSignal.Initiate;
+import dev.callgate.call.CallSignal.LocalSdpReady;
+import dev.callgate.call.CallSignal.MediaConnected;
+import dev.callgate.call.CallSignal.MediaFailed;
+import dev.callgate.call.CallSignal.MediaRefused;
+import dev.callgate.call.CallSignal.OfferReceived;
+import dev.callgate.call.CallSignal.Reject;
+import dev.callgate.call.CallSignal.Rejected;
+import dev.callgate.call.CallSignal.Ringing;
+import dev.callgate.call.CallSignal.Terminated;
+import dev.callgate.call.CallSignal.TimerFired;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.callgate.call.CallState.ACCEPTING;
+import static dev.callgate.call.CallState.ACTIVE;
+import static dev.callgate.call.CallState.CONNECTING;
+import static dev.callgate.call.CallState.DIALING;
+import static dev.callgate.call.CallState.ENDED;
+import static dev.callgate.call.CallState.INCOMING;
+import static dev.callgate.call.CallState.OFFERING;
+import static dev.callgate.call.CallState.PRE_ACCEPTED;
+import static dev.callgate.call.CallState.REQUESTED;
+import static dev.callgate.call.CallState.RINGING;
+import static dev.callgate.call.CallState.TERMINATING;
+
+/**
+ * The call state machine as a pure function: {@code (call, signal) → (call, effects)}. No I/O, no clock, no
+ * randomness. Every (state, signal) pair has a defined result; what does not apply (a duplicate, a late webhook, a
+ * stale timer, anything after ENDED) leaves the call unchanged with no effects, so replaying a signal is always safe.
+ */
+public final class CallStateMachine {
+
+    /** The result of one step. {@code changed} is false exactly when the call and the effects are untouched. */
+    public record Transition(CallSnapshot call, List<CallEffect> effects, boolean changed) {
+
+        static Transition unchanged(CallSnapshot call) {
+            return new Transition(call, List.of(), false);
+        }
+
+        static Transition to(CallSnapshot call, CallEffect... effects) {
+            return new Transition(call, List.of(effects), true);
+        }
+    }
+
+    private CallStateMachine() {
+    }
+
+    /** A user-initiated call arrives (connect webhook with the user's offer). */
+    public static Transition incoming(String offerSdp) {
+        CallSnapshot call = new CallSnapshot(CallDirection.USER_INITIATED, INCOMING, null, null, false, false, false,
+                false, null, null, null, null, null, null, null);
+        return Transition.to(call, new CreateAnswer(offerSdp), new StartTimer(CallTimer.ACCEPT_WINDOW),
+                new Publish(CallEventType.INCOMING));
+    }
+
+    public static Transition next(CallSnapshot call, CallSignal signal) {
+        if (call.state() == ENDED) {
+            return Transition.unchanged(call); // late, duplicate or out-of-order: the end is final
+        }
+        if (signal instanceof Initiate) {
+            return call.state() == REQUESTED
+                    ? Transition.to(call.withState(OFFERING), new CreateOffer(), new Publish(CallEventType.REQUESTED))
+                    : Transition.unchanged(call);
+        }
+        if (signal instanceof LocalSdpReady ready) {
+            return localSdpReady(call, ready.sdp());
+        }
+        if (signal instanceof MediaRefused refused) {
+            return mediaRefused(call, refused.reason());
+        }
+        if (signal instanceof MediaConnected) {
+            return mediaConnected(call);
+        }
+        if (signal instanceof MediaFailed failed) {
+            return mediaFailed(call, failed.reason());
+        }
+        if (signal instanceof ConnectSent sent) {
+            return connectSent(call, sent.whatsappCallId());
+        }
+        if (signal instanceof ConnectRefused refused) {
+            return connectRefused(call, refused);
+        }
+        if (signal instanceof ConnectOutcomeUnknown unknown) {
+            return connectUnknown(call, unknown.reason());
+        }
+        if (signal instanceof AnswerReceived answer) {
+            return answerReceived(call, answer.sdp());
+        }
+        if (signal instanceof OfferReceived) {
+            return Transition.unchanged(call); // only ever starts a call: see incoming()
+        }
+        if (signal instanceof Ringing) {
+            return call.state() == DIALING
+                    ? Transition.to(call.withState(RINGING), new Publish(CallEventType.RINGING))
+                    : Transition.unchanged(call);
+        }
+        if (signal instanceof Accepted) {
+            return accepted(call);
+        }
+        if (signal instanceof Rejected) {
+            return rejected(call);
+        }
+        if (signal instanceof Terminated terminated) {
+            return terminated(call, terminated);
+        }
+        if (signal instanceof HangUp) {
+            return hangUp(call);
+        }
+        if (signal instanceof Accept) {
+            return accept(call);
+        }
+        if (signal instanceof AcceptSent) {
+            return acceptSent(call);
+        }
+        if (signal instanceof Reject) {
+            return reject(call);
+        }
+        if (signal instanceof TimerFired fired) {
+            return timer(call, fired.timer());
+        }
+        throw new IllegalArgumentException("unknown signal " + signal); // CallSignal is sealed: unreachable
+    }
+
+    // ---- business-initiated set-up ---------------------------------------------------------------------------------
+
+    private static Transition localSdpReady(CallSnapshot call, String sdp) {
+        if (call.direction() == CallDirection.BUSINESS_INITIATED && call.state() == OFFERING) {
+            return Transition.to(call.withLocalSdp(sdp).withState(DIALING), new SendConnect(sdp),
+                    new StartTimer(CallTimer.RING_TIMEOUT), new Publish(CallEventType.DIALING));
+        }
+        if (call.direction() == CallDirection.USER_INITIATED && call.state() == INCOMING) {
+            return call.acceptRequested()
+                    ? Transition.to(call.withLocalSdp(sdp).withState(ACCEPTING), new SendPreAccept(sdp),
+                    new SendAccept(sdp))
+                    : Transition.to(call.withLocalSdp(sdp).withState(PRE_ACCEPTED), new SendPreAccept(sdp));
+        }
+        return Transition.unchanged(call);
+    }
+
+    private static Transition connectSent(CallSnapshot call, String id) {
+        if (call.whatsappCallId() != null || id == null
+                || (call.state() != DIALING && call.state() != TERMINATING)) {
+            return Transition.unchanged(call);
+        }
+        // We hung up while connect was in flight: now that the call has an id, terminate it at Meta.
+        return call.state() == TERMINATING
+                ? Transition.to(call.withCallId(id), new SendTerminate())
+                : Transition.to(call.withCallId(id));
+    }
+
+    private static Transition connectRefused(CallSnapshot call, ConnectRefused refused) {
+        if (call.state() == TERMINATING) {
+            return end(call, call.pendingOutcome(), call.pendingReason(), null, null, null);
+        }
+        if (call.state() != DIALING) {
+            return Transition.unchanged(call);
+        }
+        return refused.code() == 138006
+                ? end(call, CallOutcome.PERMISSION_DENIED, "no_call_permission", refused.code(), refused.message(), null)
+                : end(call, CallOutcome.FAILED, "connect_refused", refused.code(), refused.message(), null);
+    }
+
+    private static Transition connectUnknown(CallSnapshot call, String reason) {
+        if (call.state() == TERMINATING && call.whatsappCallId() == null) {
+            return end(call, call.pendingOutcome(), call.pendingReason(), null, null, null);
+        }
+        if (call.state() != DIALING || call.whatsappCallId() != null) {
+            return Transition.unchanged(call);
+        }
+        return end(call, CallOutcome.FAILED, reason, null, null, null);
+    }
+
+    private static Transition answerReceived(CallSnapshot call, String sdp) {
+        if (call.direction() != CallDirection.BUSINESS_INITIATED || call.answerApplied()
+                || !(call.state() == DIALING || call.state() == RINGING || call.state() == CONNECTING)) {
+            return Transition.unchanged(call);
+        }
+        CallSnapshot applied = call.withAnswerApplied();
+        return call.state() == DIALING
+                ? Transition.to(applied.withState(RINGING), new ApplyAnswer(sdp), new Publish(CallEventType.RINGING))
+                : Transition.to(applied, new ApplyAnswer(sdp));
+    }
+
+    private static Transition accepted(CallSnapshot call) {
+        if (call.direction() != CallDirection.BUSINESS_INITIATED || call.pickedUp()) {
+            return Transition.unchanged(call);
+        }
+        if (call.state() == TERMINATING) {
+            return Transition.to(call.withPickedUp()); // the user picked up as we hung up
+        }
+        if (call.state() != DIALING && call.state() != RINGING) {
+            return Transition.unchanged(call);
+        }
+        CallSnapshot picked = call.withPickedUp();
+        return call.mediaUp()
+                ? Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.RING_TIMEOUT),
+                new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
+                new Publish(CallEventType.CONNECTED))
+                : Transition.to(picked.withState(CONNECTING), new CancelTimer(CallTimer.RING_TIMEOUT),
+                new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
+    }
+
+    private static Transition rejected(CallSnapshot call) {
+        if (call.direction() == CallDirection.BUSINESS_INITIATED && call.pendingOutcome() == null
+                && (call.state() == DIALING || call.state() == RINGING)) {
+            return Transition.to(call.withPending(CallOutcome.REJECTED, "rejected")); // the terminate webhook follows
+        }
+        return Transition.unchanged(call);
+    }
+
+    // ---- media -----------------------------------------------------------------------------------------------------
+
+    private static Transition mediaRefused(CallSnapshot call, String reason) {
+        if (call.state() == OFFERING) {
+            return end(call, CallOutcome.FAILED, reason, null, null, null);
+        }
+        if (call.state() == INCOMING) {
+            return terminating(call, CallOutcome.FAILED, reason, new SendReject());
+        }
+        return Transition.unchanged(call);
+    }
+
+    private static Transition mediaConnected(CallSnapshot call) {
+        if (call.mediaUp()) {
+            return Transition.unchanged(call);
+        }
+        CallSnapshot up = call.withMediaUp();
+        return switch (call.state()) {
+            case CONNECTING -> Transition.to(up.withState(ACTIVE), new CancelTimer(CallTimer.CONNECT_TIMEOUT),
+                    new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.CONNECTED));
+            case DIALING, RINGING, PRE_ACCEPTED, ACCEPTING -> Transition.to(up);
+            default -> Transition.unchanged(call);
+        };
+    }
+
+    private static Transition mediaFailed(CallSnapshot call, String reason) {
+        return switch (call.state()) {
+            case OFFERING -> end(call, CallOutcome.FAILED, reason, null, null, null);
+            case DIALING, RINGING, CONNECTING, ACTIVE, ACCEPTING -> terminating(call, CallOutcome.FAILED, reason,
+                    terminateIfKnown(call));
+            case INCOMING, PRE_ACCEPTED -> terminating(call, CallOutcome.FAILED, reason, new SendReject());
+            default -> Transition.unchanged(call);
+        };
+    }
+
+    // ---- hanging up and the end ------------------------------------------------------------------------------------
+
+    private static Transition hangUp(CallSnapshot call) {
+        return switch (call.state()) {
+            case REQUESTED, OFFERING -> end(call, CallOutcome.CANCELLED, "hung_up", null, null, null);
+            case DIALING, RINGING -> terminating(call, CallOutcome.CANCELLED, "hung_up", terminateIfKnown(call));
+            case CONNECTING, ACTIVE, ACCEPTING -> terminating(call, CallOutcome.COMPLETED, "hung_up",
+                    new SendTerminate());
+            case INCOMING, PRE_ACCEPTED -> terminating(call, CallOutcome.REJECTED, "hung_up", new SendReject());
+            default -> Transition.unchanged(call);
+        };
+    }
+
+    private static Transition terminated(CallSnapshot call, Terminated webhook) {
+        if (call.state() == REQUESTED || call.state() == OFFERING) {
+            return Transition.unchanged(call); // no call at Meta yet: cannot be ours
+        }
+        if (webhook.errorCode() != null) {
+            return end(call, CallOutcome.FAILED, "whatsapp_error", webhook.errorCode(), webhook.errorMessage(),
+                    webhook.durationSeconds());
+        }
+        if (call.state() == TERMINATING) {
+            CallOutcome pending = call.pendingOutcome() == CallOutcome.CANCELLED
+                    && (call.pickedUp() || webhook.durationSeconds() != null) ? CallOutcome.COMPLETED
+                    : call.pendingOutcome();
+            return end(call, pending, call.pendingReason(), null, null, webhook.durationSeconds());
+        }
+        if (call.pickedUp() || webhook.durationSeconds() != null) {
+            return end(call, CallOutcome.COMPLETED, null, null, null, webhook.durationSeconds());
+        }
+        if (call.pendingOutcome() == CallOutcome.REJECTED) {
+            return end(call, CallOutcome.REJECTED, "rejected", null, null, null);
+        }
+        return end(call, CallOutcome.NO_ANSWER, "not_answered", null, null, null);
+    }
+
+    // ---- user-initiated --------------------------------------------------------------------------------------------
+
+    private static Transition accept(CallSnapshot call) {
+        if (call.direction() != CallDirection.USER_INITIATED) {
+            return Transition.unchanged(call);
+        }
+        if (call.state() == INCOMING && !call.acceptRequested()) {
+            return Transition.to(call.withAcceptRequested()); // accepted as soon as our answer is ready
+        }
+        if (call.state() == PRE_ACCEPTED) {
+            return Transition.to(call.withState(ACCEPTING), new SendAccept(call.localSdp()));
+        }
+        return Transition.unchanged(call);
+    }
+
+    private static Transition acceptSent(CallSnapshot call) {
+        if (call.state() != ACCEPTING) {
+            return Transition.unchanged(call);
+        }
+        CallSnapshot picked = call.withPickedUp();
+        return call.mediaUp()
+                ? Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.ACCEPT_WINDOW),
+                new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
+                new Publish(CallEventType.CONNECTED))
+                : Transition.to(picked.withState(CONNECTING), new CancelTimer(CallTimer.ACCEPT_WINDOW),
+                new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
+    }
+
+    private static Transition reject(CallSnapshot call) {
+        return call.state() == INCOMING || call.state() == PRE_ACCEPTED
+                ? terminating(call, CallOutcome.REJECTED, "rejected_by_business", new SendReject())
+                : Transition.unchanged(call);
+    }
+
+    // ---- timers ----------------------------------------------------------------------------------------------------
+
+    private static Transition timer(CallSnapshot call, CallTimer timer) {
+        return switch (timer) {
+            case RING_TIMEOUT -> call.state() == DIALING || call.state() == RINGING
+                    ? terminating(call, CallOutcome.NO_ANSWER, "ring_timeout", terminateIfKnown(call))
+                    : Transition.unchanged(call);
+            case CONNECT_TIMEOUT -> call.state() == CONNECTING
+                    ? terminating(call, CallOutcome.FAILED, "connect_timeout", new SendTerminate())
+                    : Transition.unchanged(call);
+            case MAX_DURATION -> call.state() == ACTIVE
+                    ? terminating(call, CallOutcome.COMPLETED, "max_duration", new SendTerminate())
+                    : Transition.unchanged(call);
+            case TERMINATE_GRACE -> call.state() == TERMINATING
+                    ? end(call, call.pendingOutcome(), call.pendingReason(), null, null, null)
+                    : Transition.unchanged(call);
+            case ACCEPT_WINDOW -> call.state() == INCOMING || call.state() == PRE_ACCEPTED
+                    ? terminating(call, CallOutcome.NO_ANSWER, "accept_window_expired", new SendReject())
+                    : Transition.unchanged(call);
+        };
+    }
+
+    // ---- shared steps ----------------------------------------------------------------------------------------------
+
+    /** terminate when Meta's call id is known; otherwise {@link #connectSent} sends it once the id arrives. */
+    private static CallEffect terminateIfKnown(CallSnapshot call) {
+        return call.whatsappCallId() != null ? new SendTerminate() : null;
+    }
+
+    /** We end the call: tell Meta, close media, and wait (bounded) for the terminate webhook. */
+    private static Transition terminating(CallSnapshot call, CallOutcome outcome, String reason, CallEffect tellMeta) {
+        List<CallEffect> effects = new ArrayList<>();
+        if (tellMeta != null) {
+            effects.add(tellMeta);
+        }
+        effects.add(new CloseMedia());
+        for (CallTimer timer : CallTimer.values()) {
+            if (timer != CallTimer.TERMINATE_GRACE) {
+                effects.add(new CancelTimer(timer));
+            }
+        }
+        effects.add(new StartTimer(CallTimer.TERMINATE_GRACE));
+        return new Transition(call.withPending(outcome, reason).withState(TERMINATING), List.copyOf(effects), true);
+    }
+
+    private static Transition end(CallSnapshot call, CallOutcome outcome, String reason, Integer code, String message,
+                                  Long duration) {
+        List<CallEffect> effects = new ArrayList<>();
+        if (call.state() != TERMINATING) {
+            effects.add(new CloseMedia()); // TERMINATING closed it already
+        }
+        for (CallTimer timer : CallTimer.values()) {
+            effects.add(new CancelTimer(timer));
+        }
+        effects.add(new Publish(CallEventType.ENDED));
+        return new Transition(call.ended(outcome, reason, code, message, duration), List.copyOf(effects), true);
+    }
+}

@@ -1,0 +1,369 @@
+package dev.callgate.call;
+
+import dev.callgate.call.CallEffect.ApplyAnswer;
+import dev.callgate.call.CallEffect.CloseMedia;
+import dev.callgate.call.CallEffect.Publish;
+import dev.callgate.call.CallEffect.SendAccept;
+import dev.callgate.call.CallEffect.SendConnect;
+import dev.callgate.call.CallEffect.SendPreAccept;
+import dev.callgate.call.CallEffect.SendReject;
+import dev.callgate.call.CallEffect.SendTerminate;
+import dev.callgate.call.CallEffect.StartTimer;
+import dev.callgate.call.CallStateMachine.Transition;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.callgate.call.CallState.ACCEPTING;
+import static dev.callgate.call.CallState.ACTIVE;
+import static dev.callgate.call.CallState.CONNECTING;
+import static dev.callgate.call.CallState.DIALING;
+import static dev.callgate.call.CallState.ENDED;
+import static dev.callgate.call.CallState.INCOMING;
+import static dev.callgate.call.CallState.OFFERING;
+import static dev.callgate.call.CallState.PRE_ACCEPTED;
+import static dev.callgate.call.CallState.REQUESTED;
+import static dev.callgate.call.CallState.RINGING;
+import static dev.callgate.call.CallState.TERMINATING;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The state machine over every (state, signal) pair, then whole calls with duplicates and out-of-order arrivals. */
+class CallStateMachineTest {
+
+    private static final String ID = "wacid.T1";
+
+    /** One signal of each kind, in the column order of {@link #TABLE}. */
+    private static final List<CallSignal> SIGNALS = List.of(
+            new CallSignal.Initiate(), new CallSignal.HangUp(), new CallSignal.Accept(), new CallSignal.Reject(),
+            new CallSignal.LocalSdpReady("v=0 local"), new CallSignal.MediaRefused("over_capacity"),
+            new CallSignal.MediaConnected(), new CallSignal.MediaFailed("media_lost"),
+            new CallSignal.ConnectSent("wacid.NEW"), new CallSignal.ConnectRefused(138006, "no permission"),
+            new CallSignal.ConnectOutcomeUnknown("connect_timeout"), new CallSignal.AcceptSent(),
+            new CallSignal.AnswerReceived("v=0 answer"), new CallSignal.OfferReceived("v=0 offer"),
+            new CallSignal.Ringing(), new CallSignal.Accepted(), new CallSignal.Rejected(),
+            new CallSignal.Terminated(null, null, null),
+            new CallSignal.TimerFired(CallTimer.RING_TIMEOUT), new CallSignal.TimerFired(CallTimer.CONNECT_TIMEOUT),
+            new CallSignal.TimerFired(CallTimer.MAX_DURATION), new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE),
+            new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW));
+
+    /**
+     * Expected state after each signal, per starting state ("." = unchanged state). Columns: Initiate HangUp Accept
+     * Reject LocalSdp MediaRefused MediaConnected MediaFailed ConnectSent ConnectRefused ConnectUnknown AcceptSent
+     * Answer Offer Ringing Accepted Rejected Terminated ringT connectT maxT graceT acceptT.
+     */
+    private static final String TABLE = """
+            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .
+            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .
+            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .
+            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .
+            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .
+            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM
+            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM
+            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   .
+            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            """;
+
+    private static final Map<String, CallState> ABBREVIATIONS = Map.of("OFF", OFFERING, "DIA", DIALING,
+            "RNG", RINGING, "CON", CONNECTING, "ACT", ACTIVE, "TRM", TERMINATING, "PRE", PRE_ACCEPTED,
+            "ACC", ACCEPTING, "END", ENDED);
+
+    /** A typical call in each state. */
+    static CallSnapshot in(CallState state) {
+        CallDirection direction = state == INCOMING || state == PRE_ACCEPTED || state == ACCEPTING
+                ? CallDirection.USER_INITIATED : CallDirection.BUSINESS_INITIATED;
+        boolean hasId = state != REQUESTED && state != OFFERING;
+        boolean answerApplied = state == RINGING || state == CONNECTING || state == ACTIVE || state == TERMINATING;
+        boolean pickedUp = state == CONNECTING || state == ACTIVE;
+        boolean mediaUp = state == ACTIVE;
+        CallOutcome pending = state == TERMINATING ? CallOutcome.CANCELLED : null;
+        CallOutcome outcome = state == ENDED ? CallOutcome.COMPLETED : null;
+        return new CallSnapshot(direction, state, hasId ? ID : null,
+                state == REQUESTED || state == INCOMING ? null : "v=0 local", answerApplied, mediaUp, pickedUp, false,
+                pending, pending == null ? null : "hung_up", outcome, null, null, null, null);
+    }
+
+    private static Map<CallState, List<String>> table() {
+        Map<CallState, List<String>> rows = new LinkedHashMap<>();
+        TABLE.lines().filter(l -> !l.isBlank()).forEach(line -> {
+            String[] cells = line.trim().split("\\s+");
+            rows.put(CallState.valueOf(cells[0]), List.of(cells).subList(1, cells.length));
+        });
+        return rows;
+    }
+
+    @Test
+    void theTableCoversEveryStateAndEverySignalKind() {
+        assertThat(table().keySet()).containsExactlyInAnyOrder(CallState.values());
+        table().values().forEach(row -> assertThat(row).hasSize(SIGNALS.size()));
+        assertThat(SIGNALS.stream().map(Object::getClass).distinct().toList())
+                .containsExactlyInAnyOrder(CallSignal.class.getPermittedSubclasses());
+        assertThat(SIGNALS.stream().filter(s -> s instanceof CallSignal.TimerFired)
+                .map(s -> ((CallSignal.TimerFired) s).timer()).toList())
+                .containsExactlyInAnyOrder(CallTimer.values());
+    }
+
+    @Test
+    void everyStateAndSignalPairGoesWhereTheTableSays() {
+        List<String> mismatches = new ArrayList<>();
+        table().forEach((state, row) -> {
+            for (int i = 0; i < SIGNALS.size(); i++) {
+                CallSnapshot before = in(state);
+                Transition t = CallStateMachine.next(before, SIGNALS.get(i));
+                CallState expected = row.get(i).equals(".") ? state : ABBREVIATIONS.get(row.get(i));
+                if (t.call().state() != expected) {
+                    mismatches.add(state + " + " + SIGNALS.get(i) + " → " + t.call().state() + ", expected " + expected);
+                }
+                if (!t.changed()) {
+                    assertThat(t.call()).isEqualTo(before);
+                    assertThat(t.effects()).isEmpty();
+                }
+            }
+        });
+        assertThat(mismatches).isEmpty();
+    }
+
+    @Test
+    void everySignalAppliedTwiceIsANoOpTheSecondTime() {
+        for (CallState state : CallState.values()) {
+            for (CallSignal signal : SIGNALS) {
+                Transition first = CallStateMachine.next(in(state), signal);
+                Transition second = CallStateMachine.next(first.call(), signal);
+                assertThat(second.changed()).as(state + " + " + signal + " twice").isFalse();
+                assertThat(second.effects()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void everyEndPublishesEndedOnceWithAnOutcomeAndEveryOwnHangUpTellsMeta() {
+        for (CallState state : CallState.values()) {
+            for (CallSignal signal : SIGNALS) {
+                CallSnapshot before = in(state);
+                Transition t = CallStateMachine.next(before, signal);
+                if (t.call().state() == ENDED && before.state() != ENDED) {
+                    assertThat(t.effects()).filteredOn(e -> e.equals(new Publish(CallEventType.ENDED))).hasSize(1);
+                    assertThat(t.call().outcome()).as(state + " + " + signal).isNotNull();
+                }
+                if (t.call().state() == TERMINATING && before.state() != TERMINATING) {
+                    assertThat(t.effects()).contains(new CloseMedia(), new StartTimer(CallTimer.TERMINATE_GRACE));
+                    CallEffect tellMeta = before.direction() == CallDirection.USER_INITIATED
+                            && before.state() != ACCEPTING ? new SendReject() : new SendTerminate();
+                    assertThat(t.effects()).as(state + " + " + signal).contains(tellMeta);
+                    assertThat(t.call().pendingOutcome()).isNotNull();
+                }
+            }
+        }
+    }
+
+    // ---- whole calls -------------------------------------------------------------------------------------------
+
+    /** Runs the signals in order and collects what was published. */
+    private record Run(CallSnapshot call, List<CallEventType> published, List<CallEffect> effects) {
+    }
+
+    private static Run run(CallSnapshot start, List<CallEffect> startEffects, CallSignal... signals) {
+        CallSnapshot call = start;
+        List<CallEffect> effects = new ArrayList<>(startEffects);
+        for (CallSignal signal : signals) {
+            Transition t = CallStateMachine.next(call, signal);
+            call = t.call();
+            effects.addAll(t.effects());
+        }
+        List<CallEventType> published = effects.stream().filter(e -> e instanceof Publish)
+                .map(e -> ((Publish) e).type()).toList();
+        return new Run(call, published, effects);
+    }
+
+    private static Run business(CallSignal... signals) {
+        return run(CallSnapshot.requested(), List.of(), signals);
+    }
+
+    private static final CallSignal INITIATE = new CallSignal.Initiate();
+    private static final CallSignal OFFER = new CallSignal.LocalSdpReady("v=0 offer");
+    private static final CallSignal SENT = new CallSignal.ConnectSent(ID);
+    private static final CallSignal ANSWER = new CallSignal.AnswerReceived("v=0 answer");
+    private static final CallSignal RINGING_STATUS = new CallSignal.Ringing();
+    private static final CallSignal MEDIA_UP = new CallSignal.MediaConnected();
+    private static final CallSignal ACCEPTED = new CallSignal.Accepted();
+
+    @Test
+    void answeredCallWithMediaUpBeforeAcceptedCompletesWithItsDuration() {
+        Run run = business(INITIATE, OFFER, SENT, ANSWER, RINGING_STATUS, MEDIA_UP, ACCEPTED,
+                new CallSignal.Terminated(42L, null, null));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        assertThat(run.call().durationSeconds()).isEqualTo(42);
+        assertThat(run.published()).containsExactly(CallEventType.REQUESTED, CallEventType.DIALING,
+                CallEventType.RINGING, CallEventType.ACCEPTED, CallEventType.CONNECTED, CallEventType.ENDED);
+        assertThat(run.effects()).contains(new SendConnect("v=0 offer"), new ApplyAnswer("v=0 answer"));
+        assertThat(run.effects()).doesNotContain(new SendTerminate()); // the user hung up: Meta knows
+    }
+
+    @Test
+    void acceptedBeforeMediaIsUpReachesTheSameEndAndEvents() {
+        Run mediaFirst = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED,
+                new CallSignal.Terminated(42L, null, null));
+        Run acceptedFirst = business(INITIATE, OFFER, SENT, ANSWER, ACCEPTED, MEDIA_UP,
+                new CallSignal.Terminated(42L, null, null));
+        assertThat(acceptedFirst.call()).isEqualTo(mediaFirst.call());
+        assertThat(acceptedFirst.published()).isEqualTo(mediaFirst.published());
+    }
+
+    @Test
+    void duplicatedWebhooksChangeNothing() {
+        Run clean = business(INITIATE, OFFER, SENT, ANSWER, RINGING_STATUS, MEDIA_UP, ACCEPTED,
+                new CallSignal.Terminated(7L, null, null));
+        Run doubled = business(INITIATE, OFFER, SENT, ANSWER, ANSWER, RINGING_STATUS, RINGING_STATUS, MEDIA_UP,
+                ACCEPTED, ACCEPTED, new CallSignal.Terminated(7L, null, null), new CallSignal.Terminated(7L, null, null));
+        assertThat(doubled.call()).isEqualTo(clean.call());
+        assertThat(doubled.published()).isEqualTo(clean.published());
+        assertThat(doubled.effects()).isEqualTo(clean.effects());
+    }
+
+    @Test
+    void terminateBeforeConnectEndsTheCallAndTheLateConnectIsIgnored() {
+        Run run = business(INITIATE, OFFER, SENT, new CallSignal.Terminated(null, null, null), ANSWER,
+                RINGING_STATUS, ACCEPTED);
+        assertThat(run.call().state()).isEqualTo(ENDED);
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);
+        assertThat(run.effects()).doesNotContain(new ApplyAnswer("v=0 answer"));
+    }
+
+    @Test
+    void ringingStatusBeforeTheConnectWebhookStillAppliesTheAnswer() {
+        Run run = business(INITIATE, OFFER, SENT, RINGING_STATUS, ANSWER, MEDIA_UP, ACCEPTED);
+        assertThat(run.call().state()).isEqualTo(ACTIVE);
+        assertThat(run.effects()).contains(new ApplyAnswer("v=0 answer"));
+        assertThat(run.published()).containsOnlyOnce(CallEventType.RINGING);
+    }
+
+    @Test
+    void pickedUpCallIsCompletedEvenWhenTheTerminateWebhookLacksADuration() {
+        Run run = business(INITIATE, OFFER, SENT, ANSWER, ACCEPTED, new CallSignal.Terminated(null, null, null));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        assertThat(run.call().durationSeconds()).isNull();
+    }
+
+    @Test
+    void rejectedThenTerminateIsRejected() {
+        Run run = business(INITIATE, OFFER, SENT, ANSWER, new CallSignal.Rejected(),
+                new CallSignal.Terminated(null, null, null));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.REJECTED);
+    }
+
+    @Test
+    void noPermissionIsPermissionDeniedWithTheCodeAndOtherRefusalsFailWithTheirs() {
+        Run denied = business(INITIATE, OFFER, new CallSignal.ConnectRefused(138006, "No approved call permission"));
+        assertThat(denied.call().outcome()).isEqualTo(CallOutcome.PERMISSION_DENIED);
+        assertThat(denied.call().errorCode()).isEqualTo(138006);
+        Run limited = business(INITIATE, OFFER, new CallSignal.ConnectRefused(138012, "connected call limit"));
+        assertThat(limited.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(limited.call().errorCode()).isEqualTo(138012);
+        assertThat(limited.call().errorMessage()).isEqualTo("connected call limit");
+        assertThat(limited.effects()).contains(new CloseMedia()).doesNotContain(new SendTerminate());
+    }
+
+    @Test
+    void metaReportedFailureKeepsItsCodeAndMessage() {
+        Run run = business(INITIATE, OFFER, SENT, ANSWER, ACCEPTED, MEDIA_UP,
+                new CallSignal.Terminated(3L, 138021, "Media receive timeout"));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(run.call().failureReason()).isEqualTo("whatsapp_error");
+        assertThat(run.call().errorCode()).isEqualTo(138021);
+        assertThat(run.call().errorMessage()).isEqualTo("Media receive timeout");
+    }
+
+    @Test
+    void hangingUpWhileConnectIsInFlightTerminatesOnceTheIdArrives() {
+        Run run = business(INITIATE, OFFER, new CallSignal.HangUp());
+        assertThat(run.call().state()).isEqualTo(TERMINATING);
+        assertThat(run.effects()).doesNotContain(new SendTerminate());
+        Transition idArrives = CallStateMachine.next(run.call(), SENT);
+        assertThat(idArrives.effects()).containsExactly(new SendTerminate());
+        Transition end = CallStateMachine.next(idArrives.call(), new CallSignal.Terminated(null, null, null));
+        assertThat(end.call().outcome()).isEqualTo(CallOutcome.CANCELLED);
+    }
+
+    @Test
+    void ourHangUpMidCallCompletesWithMetasDuration() {
+        Run run = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED, new CallSignal.HangUp(),
+                new CallSignal.Terminated(12L, null, null));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        assertThat(run.call().durationSeconds()).isEqualTo(12);
+        assertThat(run.effects()).containsOnlyOnce(new SendTerminate());
+    }
+
+    @Test
+    void userPickingUpAsWeHangUpCompletes() {
+        Run run = business(INITIATE, OFFER, SENT, ANSWER, new CallSignal.HangUp(), ACCEPTED,
+                new CallSignal.Terminated(1L, null, null));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+    }
+
+    @Test
+    void ringTimeoutTerminatesAtMetaAndEndsNoAnswerEvenWithoutTheWebhook() {
+        Run run = business(INITIATE, OFFER, SENT, ANSWER, new CallSignal.TimerFired(CallTimer.RING_TIMEOUT),
+                new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);
+        assertThat(run.call().failureReason()).isEqualTo("ring_timeout");
+        assertThat(run.effects()).contains(new SendTerminate());
+    }
+
+    @Test
+    void lostMediaTerminatesAndEndsFailedMediaLost() {
+        Run run = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED, new CallSignal.MediaFailed("media_lost"),
+                new CallSignal.Terminated(20L, null, null));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(run.call().failureReason()).isEqualTo("media_lost");
+        assertThat(run.effects()).contains(new SendTerminate());
+    }
+
+    @Test
+    void overCapacityIsRefusedBeforeAnythingReachesMeta() {
+        Run run = business(INITIATE, new CallSignal.MediaRefused("over_capacity"));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(run.call().failureReason()).isEqualTo("over_capacity");
+        assertThat(run.effects()).noneMatch(e -> e instanceof SendConnect || e instanceof SendTerminate);
+    }
+
+    @Test
+    void connectWithoutAnAnswerIsAFailureWeCannotTerminate() {
+        Run run = business(INITIATE, OFFER, new CallSignal.ConnectOutcomeUnknown("connect_timeout"));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(run.call().failureReason()).isEqualTo("connect_timeout");
+    }
+
+    @Test
+    void userInitiatedCallIsPreAcceptedAcceptedWithTheSameSdpAndCompleted() {
+        Transition incoming = CallStateMachine.incoming("v=0 user offer");
+        Run run = run(incoming.call(), incoming.effects(), new CallSignal.LocalSdpReady("v=0 our answer"),
+                new CallSignal.Accept(), new CallSignal.AcceptSent(), MEDIA_UP, new CallSignal.Terminated(9L, null, null));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        assertThat(run.effects()).contains(new SendPreAccept("v=0 our answer"), new SendAccept("v=0 our answer"));
+        assertThat(run.published()).containsExactly(CallEventType.INCOMING, CallEventType.ACCEPTED,
+                CallEventType.CONNECTED, CallEventType.ENDED);
+    }
+
+    @Test
+    void acceptAskedForBeforeTheAnswerIsReadyIsSentWithIt() {
+        Transition incoming = CallStateMachine.incoming("v=0 user offer");
+        Run run = run(incoming.call(), incoming.effects(), new CallSignal.Accept(),
+                new CallSignal.LocalSdpReady("v=0 our answer"));
+        assertThat(run.call().state()).isEqualTo(ACCEPTING);
+        assertThat(run.effects()).containsSubsequence(new SendPreAccept("v=0 our answer"),
+                new SendAccept("v=0 our answer"));
+    }
+
+    @Test
+    void userInitiatedCallNotAcceptedInTimeIsRejectedAsNoAnswer() {
+        Transition incoming = CallStateMachine.incoming("v=0 user offer");
+        Run run = run(incoming.call(), incoming.effects(), new CallSignal.LocalSdpReady("v=0 our answer"),
+                new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW), new CallSignal.Terminated(null, null, null));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);
+        assertThat(run.effects()).contains(new SendReject());
+    }
+}
