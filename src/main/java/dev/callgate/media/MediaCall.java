@@ -1,0 +1,480 @@
+package dev.callgate.media;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import org.jboss.logging.Logger;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceGatheringState;
+import dev.onvoid.webrtc.RTCOfferOptions;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpSender;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
+import dev.onvoid.webrtc.RTCSdpType;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import dev.onvoid.webrtc.media.MediaStreamTrack;
+import dev.onvoid.webrtc.media.audio.AudioOptions;
+import dev.onvoid.webrtc.media.audio.AudioTrack;
+import dev.onvoid.webrtc.media.audio.AudioTrackSink;
+import dev.onvoid.webrtc.media.audio.AudioTrackSource;
+
+/**
+ * One call in the {@link MediaWorkerPool}: its PeerConnection on a borrowed {@link MediaSlot}, its outgoing
+ * {@link FrameSource}, its received-audio meter and optional recorder.
+ *
+ * <p>Native callbacks never run our logic: they hand over to the pool's executor. {@link #lock} serialises setup steps
+ * and teardown; {@link #remoteLock} guards the remote track between onTrack (signaling thread) and teardown and is never
+ * held while calling into the PeerConnection.
+ */
+final class MediaCall {
+
+    private static final Logger LOG = Logger.getLogger(MediaCall.class);
+
+    /** Events the call reports to the pool (on the pool's executor). */
+    interface Events {
+        void connected(MediaCall call);
+
+        void failed(MediaCall call, String reason);
+    }
+
+    final String key;
+    final MediaOptions options;
+    private final ScheduledExecutorService executor;
+    private final Events events;
+    private final long disconnectedTimeoutMillis;
+    private final AudioMeter meter = new AudioMeter();
+    private final AtomicLong framesSent = new AtomicLong();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean reportedConnected = new AtomicBoolean();
+    private final AtomicBoolean reportedFailure = new AtomicBoolean();
+    private final CompletableFuture<Void> gatheringComplete = new CompletableFuture<>();
+    /** The local SDP (offer or answer) once gathered; what repeated createOffer/createAnswer calls return. */
+    final CompletableFuture<String> localSdp = new CompletableFuture<>();
+    private volatile String state = RTCPeerConnectionState.NEW.name();
+    private volatile long disconnectedSince;
+
+    private final Object lock = new Object();
+    private MediaSlot slot;
+    private RTCPeerConnection pc;
+    private RTCRtpSender sender;
+    private AudioTrack localTrack;
+    private volatile WavRecorder recorder;
+    private String appliedAnswer;
+    private CompletableFuture<Void> answerApplied;
+
+    private final Object remoteLock = new Object();
+    private AudioTrack remoteTrack;
+    private final AudioTrackSink sink = this::onRemoteAudio;
+    private volatile boolean loggedSinkError;
+
+    MediaCall(String key, MediaOptions options, ScheduledExecutorService executor, Events events,
+            long disconnectedTimeoutMillis) {
+        this.key = key;
+        this.options = options;
+        this.executor = executor;
+        this.events = events;
+        this.disconnectedTimeoutMillis = disconnectedTimeoutMillis;
+    }
+
+    /**
+     * Creates the call's natives on {@code slot}: attaches the source, creates the track and PeerConnection. Runs on a
+     * pool thread. Returns false when the call was closed meanwhile (the slot is then not used).
+     */
+    boolean open(MediaSlot borrowed, FrameSource source, WavRecorder rec, RTCConfiguration config) {
+        synchronized (lock) {
+            if (closed.get()) {
+                return false;
+            }
+            slot = borrowed;
+            recorder = rec;
+            slot.attach(source, framesSent);
+            AudioOptions audio = new AudioOptions();
+            audio.echoCancellation = false;
+            audio.autoGainControl = false;
+            audio.noiseSuppression = false;
+            audio.highpassFilter = false;
+            AudioTrackSource trackSource = slot.factory().createAudioSource(audio);
+            localTrack = slot.factory().createAudioTrack("callgate-audio", trackSource);
+            pc = slot.factory().createPeerConnection(config, new Observer());
+            sender = pc.addTrack(localTrack, List.of("callgate"));
+            return true;
+        }
+    }
+
+    /** We offer: create the offer, set it locally, wait for full gathering; completes {@link #localSdp}. */
+    void startOffer() {
+        CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
+        if (!withPc(p -> p.createOffer(new RTCOfferOptions(), new CreateObserver(created)))) {
+            localSdp.completeExceptionally(closedException());
+            return;
+        }
+        created.thenComposeAsync(this::setLocal, executor)
+                .thenComposeAsync(v -> localSdpWhenGathered(), executor)
+                .whenComplete(this::completeLocal);
+    }
+
+    /** The remote side offered: apply it, answer, wait for full gathering; completes {@link #localSdp}. */
+    void startAnswer(String remoteOffer) {
+        setRemote(new RTCSessionDescription(RTCSdpType.OFFER, AudioPeer.crlf(remoteOffer)))
+                .thenComposeAsync(v -> {
+                    CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
+                    if (!withPc(p -> p.createAnswer(new RTCAnswerOptions(), new CreateObserver(created)))) {
+                        return CompletableFuture.<RTCSessionDescription>failedFuture(closedException());
+                    }
+                    return created;
+                }, executor)
+                .thenComposeAsync(this::setLocal, executor)
+                .thenComposeAsync(v -> localSdpWhenGathered(), executor)
+                .whenComplete(this::completeLocal);
+    }
+
+    private void completeLocal(String sdp, Throwable error) {
+        if (error != null) {
+            localSdp.completeExceptionally(unwrap(error));
+        } else {
+            localSdp.complete(sdp);
+        }
+    }
+
+    /** Applies the remote answer once; the same SDP again returns the same stage, a different one fails. */
+    CompletableFuture<Void> applyAnswer(String remoteAnswer) {
+        String sdp = AudioPeer.crlf(remoteAnswer);
+        synchronized (lock) {
+            if (answerApplied != null) {
+                if (appliedAnswer.equals(sdp)) {
+                    return answerApplied;
+                }
+                return CompletableFuture.failedFuture(new IllegalStateException(
+                        "call " + key + " already has a different remote answer"));
+            }
+            if (closed.get()) {
+                return CompletableFuture.failedFuture(closedException());
+            }
+            appliedAnswer = sdp;
+            answerApplied = localSdp.thenComposeAsync(
+                    offer -> setRemote(new RTCSessionDescription(RTCSdpType.ANSWER, sdp)), executor);
+            return answerApplied;
+        }
+    }
+
+    String state() {
+        return state;
+    }
+
+    long framesSent() {
+        return framesSent.get();
+    }
+
+    AudioStats received() {
+        return meter.snapshot();
+    }
+
+    Path recordingPath() {
+        WavRecorder r = recorder;
+        return r == null ? null : r.path();
+    }
+
+    WavRecorder recorder() {
+        return recorder;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Tears the call down in the recipe's order (remove sink, remove sender, close the PeerConnection, dispose the
+     * track), detaches the slot's source and finalises the recording. Returns the slot to give back (null if none),
+     * and whether every step succeeded. Never throws.
+     */
+    TeardownResult close() {
+        if (!closed.compareAndSet(false, true)) {
+            return new TeardownResult(null, true);
+        }
+        boolean clean = true;
+        MediaSlot borrowed;
+        synchronized (lock) {
+            synchronized (remoteLock) {
+                AudioTrack remote = remoteTrack;
+                remoteTrack = null;
+                if (remote != null) {
+                    clean &= step("remove remote sink", () -> remote.removeSink(sink));
+                }
+            }
+            RTCPeerConnection p = pc;
+            RTCRtpSender s = sender;
+            AudioTrack track = localTrack;
+            pc = null;
+            sender = null;
+            localTrack = null;
+            if (p != null && s != null) {
+                clean &= step("remove track", () -> p.removeTrack(s));
+            }
+            if (p != null) {
+                clean &= step("close peer connection", p::close);
+            }
+            if (track != null) {
+                clean &= step("dispose local track", track::dispose);
+            }
+            borrowed = slot;
+            slot = null;
+            if (borrowed != null) {
+                borrowed.detach();
+            }
+        }
+        WavRecorder r = recorder;
+        if (r != null) {
+            r.close();
+        }
+        state = RTCPeerConnectionState.CLOSED.name();
+        IllegalStateException ex = closedException();
+        gatheringComplete.completeExceptionally(ex);
+        localSdp.completeExceptionally(ex);
+        return new TeardownResult(borrowed, clean);
+    }
+
+    record TeardownResult(MediaSlot slot, boolean clean) {
+    }
+
+    // --- internals ------------------------------------------------------------------------------------------
+
+    private boolean step(String what, Runnable action) {
+        try {
+            action.run();
+            return true;
+        } catch (Throwable t) {
+            LOG.warnf(t, "call %s: %s failed", key, what);
+            return false;
+        }
+    }
+
+    /** Runs {@code action} on the live PeerConnection under the lock; false if the call is closed. */
+    private boolean withPc(Consumer<RTCPeerConnection> action) {
+        synchronized (lock) {
+            if (closed.get() || pc == null) {
+                return false;
+            }
+            action.accept(pc);
+            return true;
+        }
+    }
+
+    private IllegalStateException closedException() {
+        return new IllegalStateException("media of call " + key + " is closed");
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private CompletableFuture<Void> setLocal(RTCSessionDescription description) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!withPc(p -> p.setLocalDescription(description, new SetObserver(done)))) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        return done;
+    }
+
+    private CompletableFuture<Void> setRemote(RTCSessionDescription description) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (!withPc(p -> p.setRemoteDescription(description, new SetObserver(done)))) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        return done;
+    }
+
+    private CompletableFuture<String> localSdpWhenGathered() {
+        boolean[] complete = new boolean[1];
+        if (!withPc(p -> complete[0] = p.getIceGatheringState() == RTCIceGatheringState.COMPLETE)) {
+            return CompletableFuture.failedFuture(closedException());
+        }
+        if (complete[0]) {
+            gatheringComplete.complete(null);
+        }
+        return gatheringComplete.thenApplyAsync(v -> {
+            RTCSessionDescription[] local = new RTCSessionDescription[1];
+            if (!withPc(p -> local[0] = p.getLocalDescription())) {
+                throw closedException();
+            }
+            if (local[0] == null) {
+                throw new IllegalStateException("call " + key + " has no local description");
+            }
+            return AudioPeer.crlf(local[0].sdp);
+        }, executor);
+    }
+
+    /** Runs {@code r} on the pool's executor (never on the calling native thread). */
+    private void later(Runnable r) {
+        try {
+            executor.execute(r);
+        } catch (RejectedExecutionException e) {
+            LOG.debugf("call %s: event after pool shutdown dropped", key);
+        }
+    }
+
+    private <T> void completeLater(CompletableFuture<T> future, T value, Throwable error) {
+        try {
+            executor.execute(() -> {
+                if (error != null) {
+                    future.completeExceptionally(error);
+                } else {
+                    future.complete(value);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(closedException());
+        }
+    }
+
+    private void onRemoteAudio(byte[] data, int bitsPerSample, int sampleRate, int channels, int frames) {
+        try {
+            meter.accept(data, bitsPerSample, sampleRate, channels, frames);
+            WavRecorder r = recorder;
+            if (r != null) {
+                r.accept(data, bitsPerSample, sampleRate, channels, frames);
+            }
+        } catch (Throwable t) {
+            if (!loggedSinkError) {
+                loggedSinkError = true;
+                LOG.errorf(t, "call %s: received audio could not be handled", key);
+            }
+        }
+    }
+
+    private void onRemoteTrack(RTCRtpTransceiver transceiver) {
+        try {
+            MediaStreamTrack track = transceiver.getReceiver().getTrack();
+            if (!(track instanceof AudioTrack)) {
+                return;
+            }
+            synchronized (remoteLock) {
+                if (closed.get() || remoteTrack != null) {
+                    return;
+                }
+                remoteTrack = (AudioTrack) track;
+                remoteTrack.addSink(sink);
+            }
+        } catch (Throwable t) {
+            LOG.errorf(t, "call %s: could not attach the remote track", key);
+        }
+    }
+
+    private void onStateChange(RTCPeerConnectionState newState) {
+        if (closed.get()) {
+            return;
+        }
+        LOG.debugf("call %s: %s", key, newState);
+        switch (newState) {
+            case CONNECTED -> {
+                disconnectedSince = 0;
+                if (reportedConnected.compareAndSet(false, true)) {
+                    events.connected(this);
+                }
+            }
+            case FAILED -> fail("peer connection FAILED");
+            case CLOSED -> fail("peer connection CLOSED unexpectedly");
+            case DISCONNECTED -> {
+                long since = System.nanoTime();
+                disconnectedSince = since;
+                executor.schedule(() -> {
+                    if (!closed.get() && disconnectedSince == since
+                            && RTCPeerConnectionState.DISCONNECTED.name().equals(state)) {
+                        fail("peer connection DISCONNECTED for more than " + disconnectedTimeoutMillis + " ms");
+                    }
+                }, disconnectedTimeoutMillis, TimeUnit.MILLISECONDS);
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** Reports a failure once (pool thread). */
+    void fail(String reason) {
+        if (!closed.get() && reportedFailure.compareAndSet(false, true)) {
+            LOG.warnf("call %s: media failed: %s", key, reason);
+            events.failed(this, reason);
+        }
+    }
+
+    private final class Observer implements PeerConnectionObserver {
+        @Override
+        public void onIceCandidate(RTCIceCandidate candidate) {
+            // Non-trickle: candidates are read from the local description once gathering completes.
+        }
+
+        @Override
+        public void onIceGatheringChange(RTCIceGatheringState gatheringState) {
+            if (gatheringState == RTCIceGatheringState.COMPLETE) {
+                completeLater(gatheringComplete, null, null);
+            }
+        }
+
+        @Override
+        public void onConnectionChange(RTCPeerConnectionState newState) {
+            if (closed.get()) {
+                return;
+            }
+            state = newState.name(); // in order: the signaling thread delivers the changes one by one
+            later(() -> onStateChange(newState));
+        }
+
+        @Override
+        public void onTrack(RTCRtpTransceiver transceiver) {
+            onRemoteTrack(transceiver);
+        }
+    }
+
+    private final class CreateObserver implements CreateSessionDescriptionObserver {
+        private final CompletableFuture<RTCSessionDescription> future;
+
+        CreateObserver(CompletableFuture<RTCSessionDescription> future) {
+            this.future = future;
+        }
+
+        @Override
+        public void onSuccess(RTCSessionDescription description) {
+            completeLater(future, description, null);
+        }
+
+        @Override
+        public void onFailure(String error) {
+            completeLater(future, null, new IllegalStateException("call " + key + ": " + error));
+        }
+    }
+
+    private final class SetObserver implements SetSessionDescriptionObserver {
+        private final CompletableFuture<Void> future;
+
+        SetObserver(CompletableFuture<Void> future) {
+            this.future = future;
+        }
+
+        @Override
+        public void onSuccess() {
+            completeLater(future, null, null);
+        }
+
+        @Override
+        public void onFailure(String error) {
+            completeLater(future, null, new IllegalStateException("call " + key + ": " + error));
+        }
+    }
+}

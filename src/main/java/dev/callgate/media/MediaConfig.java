@@ -1,0 +1,61 @@
+package dev.callgate.media;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the {@link MediaWorkerPool}. Every value has a default. */
+@ConfigMapping(prefix = "callgate.media")
+public interface MediaConfig {
+
+    /** Calls this instance carries at once; one more is refused ({@code CALLGATE_MEDIA_MAX_CALLS}). */
+    @WithDefault("50")
+    int maxCalls();
+
+    /** Where recordings go, one WAV per call named after the sanitised call key. */
+    @WithDefault("${java.io.tmpdir}/callgate-recordings")
+    String recordingDirectory();
+
+    /** Level of generated tones (AES17 dBFS: a full-scale sine is 0). Prompts are sent as recorded. */
+    @WithDefault("-12")
+    double toneLevelDbfs();
+
+    /** Time allowed for creating an offer or answer (including full ICE gathering) or applying an answer. */
+    @WithDefault("15s")
+    Duration setupTimeout();
+
+    /** A call DISCONNECTED this long without coming back is reported as failed. */
+    @WithDefault("10s")
+    Duration disconnectedTimeout();
+
+    /**
+     * Received audio buffered for the recording writer, in 10 ms frames; when the writer falls this far behind,
+     * frames are dropped (counted) rather than blocking the native audio thread.
+     */
+    @WithDefault("1000")
+    int recordingQueueFrames();
+
+    /**
+     * Reuse a slot (one headless audio module and PeerConnectionFactory) for successive calls. When false each call
+     * gets a fresh module and factory that is disposed when it ends (webrtc-java 0.14.0 then leaks two native threads
+     * per call).
+     */
+    @WithDefault("true")
+    boolean reuseSlots();
+
+    /** Threads that run setup, teardown and listener callbacks. */
+    @WithDefault("2")
+    int workerThreads();
+
+    /** STUN/TURN server URLs (e.g. {@code stun:stun.example.org:3478}); none by default (host candidates only). */
+    Optional<List<String>> iceServers();
+
+    /** User name for TURN servers in {@link #iceServers()}. */
+    Optional<String> iceUsername();
+
+    /** Password for TURN servers in {@link #iceServers()}. Never logged. */
+    Optional<String> icePassword();
+}

@@ -1,0 +1,365 @@
+package dev.callgate.media;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCIceServer;
+
+/**
+ * The bounded pool of call media: one PeerConnection per call, which sends the call's own audio (tone, WAV prompt or
+ * silence — RTP flows in every case) and decodes what it receives (measured, optionally recorded).
+ *
+ * <p>Each call borrows a {@link MediaSlot} (one headless audio module and PeerConnectionFactory, one call at a time);
+ * slots are created lazily up to {@link MediaConfig#maxCalls()} and reused for later calls, because webrtc-java 0.14.0
+ * leaves native threads behind for every disposed factory. A call beyond capacity is refused at once with
+ * {@link MediaCapacityException}, never queued.
+ *
+ * <p>Thread model: callers may be any thread; native work and listener callbacks run on the pool's own
+ * {@code callgate-media-worker} threads, never on a native WebRTC thread. {@link #close} runs on the caller's thread.
+ */
+@ApplicationScoped
+public class MediaWorkerPool {
+
+    private static final Logger LOG = Logger.getLogger(MediaWorkerPool.class);
+    private static final long DRAIN_INTERVAL_MILLIS = 100;
+
+    private final MediaConfig config;
+    private final int capacity;
+    private final ScheduledThreadPoolExecutor executor;
+    private final Map<String, MediaCall> calls = new ConcurrentHashMap<>();
+    /** Guards admission (capacity), {@link #idle} and {@link #slots}. */
+    private final Object admission = new Object();
+    private final Deque<MediaSlot> idle = new ArrayDeque<>();
+    private final List<MediaSlot> slots = new ArrayList<>();
+    private final AtomicInteger slotsOpened = new AtomicInteger();
+    private volatile MediaListener listener = MediaListener.NONE;
+    private volatile boolean shutdown;
+
+    public MediaWorkerPool(MediaConfig config) {
+        this.config = config;
+        this.capacity = config.maxCalls();
+        if (capacity < 1) {
+            throw new IllegalArgumentException("callgate.media.max-calls must be >= 1: " + capacity);
+        }
+        AtomicInteger n = new AtomicInteger();
+        this.executor = new ScheduledThreadPoolExecutor(Math.max(1, config.workerThreads()), r -> {
+            Thread t = new Thread(r, "callgate-media-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        executor.scheduleWithFixedDelay(this::drainRecordings, DRAIN_INTERVAL_MILLIS, DRAIN_INTERVAL_MILLIS,
+                TimeUnit.MILLISECONDS);
+    }
+
+    public void setListener(MediaListener listener) {
+        this.listener = listener == null ? MediaListener.NONE : listener;
+    }
+
+    /**
+     * Business-initiated: a new PeerConnection (we offer, ICE-controlling), full ICE gathering; the offer SDP. For a
+     * call key already present, the existing call's SDP.
+     */
+    public CompletionStage<String> createOffer(String callKey, MediaOptions options) {
+        return start(callKey, options, null);
+    }
+
+    /** User-initiated: a new PeerConnection for the remote offer; our answer SDP after full gathering. */
+    public CompletionStage<String> createAnswer(String callKey, String remoteOfferSdp, MediaOptions options) {
+        if (remoteOfferSdp == null || remoteOfferSdp.isBlank()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("remote offer SDP is empty"));
+        }
+        return start(callKey, options, remoteOfferSdp);
+    }
+
+    /** Applies the remote answer (business-initiated). Idempotent for the same SDP; a different one fails. */
+    public CompletionStage<Void> applyAnswer(String callKey, String remoteAnswerSdp) {
+        MediaCall call = calls.get(callKey);
+        if (call == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no media for call " + callKey));
+        }
+        if (remoteAnswerSdp == null || remoteAnswerSdp.isBlank()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("remote answer SDP is empty"));
+        }
+        return call.applyAnswer(remoteAnswerSdp).copy()
+                .orTimeout(config.setupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Releases everything of the call; a recording is finalised. Idempotent, never throws. */
+    public void close(String callKey) {
+        if (callKey == null) {
+            return;
+        }
+        MediaCall call = calls.remove(callKey);
+        if (call != null) {
+            release(call);
+        }
+    }
+
+    public int activeCalls() {
+        return calls.size();
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** Slots (audio module + factory) created so far: at most {@link #capacity()} when slots are reused. */
+    int slotsOpened() {
+        return slotsOpened.get();
+    }
+
+    public Optional<MediaReport> report(String callKey) {
+        MediaCall call = callKey == null ? null : calls.get(callKey);
+        if (call == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new MediaReport(call.key, call.state(), call.framesSent(), call.received(),
+                call.recordingPath()));
+    }
+
+    /** Closes every call and releases every slot, so a JVM that ran calls exits cleanly. */
+    @PreDestroy
+    void shutdown() {
+        shutdown = true;
+        for (String key : new ArrayList<>(calls.keySet())) {
+            close(key);
+        }
+        List<MediaSlot> all;
+        synchronized (admission) {
+            all = new ArrayList<>(slots);
+            slots.clear();
+            idle.clear();
+        }
+        for (MediaSlot slot : all) {
+            slot.dispose();
+        }
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            executor.shutdownNow();
+        }
+        LOG.debugf("media pool shut down (%d slots released)", all.size());
+    }
+
+    // --- internals -------------------------------------------------------------------------------------------
+
+    private CompletionStage<String> start(String callKey, MediaOptions options, String remoteOffer) {
+        if (callKey == null || callKey.isBlank()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("call key must not be blank"));
+        }
+        MediaOptions opts = options == null ? MediaOptions.silence() : options;
+        MediaCall call;
+        synchronized (admission) {
+            if (shutdown) {
+                return CompletableFuture.failedFuture(new IllegalStateException("media pool is shut down"));
+            }
+            MediaCall existing = calls.get(callKey);
+            if (existing != null) {
+                return existing.localSdp.copy();
+            }
+            if (calls.size() >= capacity) {
+                return CompletableFuture.failedFuture(new MediaCapacityException(callKey, capacity));
+            }
+            call = new MediaCall(callKey, opts, executor, new Events(), config.disconnectedTimeout().toMillis());
+            calls.put(callKey, call);
+        }
+        try {
+            executor.execute(() -> setUp(call, remoteOffer));
+        } catch (RejectedExecutionException e) {
+            calls.remove(callKey, call);
+            return CompletableFuture.failedFuture(new IllegalStateException("media pool is shut down"));
+        }
+        long timeout = config.setupTimeout().toMillis();
+        executor.schedule(() -> {
+            if (call.localSdp.completeExceptionally(new TimeoutException(
+                    "media setup of call " + callKey + " took longer than " + timeout + " ms"))) {
+                close(call);
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
+        call.localSdp.whenComplete((sdp, error) -> {
+            if (error != null && !call.isClosed()) {
+                LOG.warnf("call %s: media setup failed: %s", callKey, error.toString());
+                executor.execute(() -> close(call));
+            }
+        });
+        return call.localSdp.copy();
+    }
+
+    /** Pool thread: prepares the source and recorder, borrows a slot, opens the call, starts offer or answer. */
+    private void setUp(MediaCall call, String remoteOffer) {
+        WavRecorder recorder = null;
+        try {
+            FrameSource source = source(call.options);
+            if (call.options.record()) {
+                recorder = openRecorder(call.key);
+            }
+            MediaSlot slot = borrowSlot();
+            if (!call.open(slot, source, recorder, rtcConfiguration())) {
+                giveBack(slot, true);
+                if (recorder != null) {
+                    recorder.close();
+                }
+                return; // closed meanwhile
+            }
+            if (remoteOffer == null) {
+                call.startOffer();
+            } else {
+                call.startAnswer(remoteOffer);
+            }
+        } catch (Throwable t) {
+            // Whatever was attached is released by the call's teardown (open() sets the slot before anything can
+            // fail); a slot borrowed for a call that was already closed went back above.
+            call.localSdp.completeExceptionally(t);
+            if (recorder != null && call.recorder() == null) {
+                recorder.close();
+            }
+            close(call);
+        }
+    }
+
+    private FrameSource source(MediaOptions options) throws IOException {
+        if (options.toneHz() > 0) {
+            return FrameSource.tone(options.toneHz(), config.toneLevelDbfs());
+        }
+        if (options.promptWav() != null) {
+            return new PromptSource(WavFiles.load48kMono(options.promptWav()), options.loop());
+        }
+        return FrameSource.SILENCE;
+    }
+
+    private WavRecorder openRecorder(String callKey) throws IOException {
+        Path dir = Path.of(config.recordingDirectory());
+        Files.createDirectories(dir);
+        return new WavRecorder(dir.resolve(recordingFileName(callKey)), config.recordingQueueFrames());
+    }
+
+    /** File name for a call's recording: the key with anything but letters, digits, '.', '_' and '-' replaced. */
+    static String recordingFileName(String callKey) {
+        String safe = callKey.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (safe.startsWith(".")) {
+            safe = "_" + safe.substring(1);
+        }
+        if (safe.length() > 120) {
+            safe = safe.substring(0, 120) + "-" + Integer.toHexString(callKey.hashCode());
+        }
+        return safe + ".wav";
+    }
+
+    private RTCConfiguration rtcConfiguration() {
+        RTCConfiguration rtc = new RTCConfiguration();
+        List<String> urls = config.iceServers().orElse(List.of());
+        if (!urls.isEmpty()) {
+            RTCIceServer server = new RTCIceServer();
+            server.urls = new ArrayList<>(urls);
+            config.iceUsername().ifPresent(u -> server.username = u);
+            config.icePassword().ifPresent(p -> server.password = p);
+            rtc.iceServers = new ArrayList<>(List.of(server));
+        }
+        return rtc;
+    }
+
+    private MediaSlot borrowSlot() {
+        if (config.reuseSlots()) {
+            synchronized (admission) {
+                MediaSlot slot = idle.pollFirst();
+                if (slot != null) {
+                    return slot;
+                }
+            }
+        }
+        MediaSlot slot = MediaSlot.open();
+        slotsOpened.incrementAndGet();
+        synchronized (admission) {
+            slots.add(slot);
+        }
+        return slot;
+    }
+
+    /** Returns a slot for the next call, or disposes it (no reuse configured, an unclean teardown, shutdown). */
+    private void giveBack(MediaSlot slot, boolean clean) {
+        boolean keep;
+        synchronized (admission) {
+            keep = clean && config.reuseSlots() && !shutdown && !slot.disposed();
+            if (keep) {
+                idle.addFirst(slot);
+            } else {
+                slots.remove(slot);
+            }
+        }
+        if (!keep) {
+            slot.dispose();
+        }
+    }
+
+    private void release(MediaCall call) {
+        MediaCall.TeardownResult result = call.close();
+        if (result.slot() != null) {
+            giveBack(result.slot(), result.clean());
+        }
+    }
+
+    /** Removes the call if it is still the registered one for its key, then releases it. */
+    private void close(MediaCall call) {
+        calls.remove(call.key, call);
+        release(call);
+    }
+
+    private void drainRecordings() {
+        for (MediaCall call : calls.values()) {
+            WavRecorder r = call.recorder();
+            if (r != null) {
+                try {
+                    r.drain();
+                } catch (Throwable t) {
+                    LOG.warnf(t, "call %s: recording drain failed", call.key);
+                }
+            }
+        }
+    }
+
+    private final class Events implements MediaCall.Events {
+        @Override
+        public void connected(MediaCall call) {
+            try {
+                listener.connected(call.key);
+            } catch (Throwable t) {
+                LOG.warnf(t, "media listener failed on connected(%s)", call.key);
+            }
+        }
+
+        @Override
+        public void failed(MediaCall call, String reason) {
+            try {
+                listener.failed(call.key, reason);
+            } catch (Throwable t) {
+                LOG.warnf(t, "media listener failed on failed(%s)", call.key);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.callgate.media;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** A plain {@link MediaConfig} for tests that construct the pool directly (same defaults as the mapping). */
+record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots) implements MediaConfig {
+
+    static TestMediaConfig of(int maxCalls, Path recordings) {
+        return new TestMediaConfig(maxCalls, recordings.toString(), true);
+    }
+
+    @Override
+    public double toneLevelDbfs() {
+        return -12;
+    }
+
+    @Override
+    public Duration setupTimeout() {
+        return Duration.ofSeconds(15);
+    }
+
+    @Override
+    public Duration disconnectedTimeout() {
+        return Duration.ofSeconds(10);
+    }
+
+    @Override
+    public int recordingQueueFrames() {
+        return 1000;
+    }
+
+    @Override
+    public int workerThreads() {
+        return 2;
+    }
+
+    @Override
+    public Optional<List<String>> iceServers() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<String> iceUsername() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<String> icePassword() {
+        return Optional.empty();
+    }
+}
