@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -69,6 +70,8 @@ public class MediaWorkerPool {
             return t;
         });
         executor.setRemoveOnCancelPolicy(true);
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         executor.scheduleWithFixedDelay(this::drainRecordings, DRAIN_INTERVAL_MILLIS, DRAIN_INTERVAL_MILLIS,
                 TimeUnit.MILLISECONDS);
     }
@@ -196,16 +199,21 @@ public class MediaWorkerPool {
             return CompletableFuture.failedFuture(new IllegalStateException("media pool is shut down"));
         }
         long timeout = config.setupTimeout().toMillis();
-        executor.schedule(() -> {
+        ScheduledFuture<?> timer = executor.schedule(() -> {
             if (call.localSdp.completeExceptionally(new TimeoutException(
                     "media setup of call " + callKey + " took longer than " + timeout + " ms"))) {
                 close(call);
             }
         }, timeout, TimeUnit.MILLISECONDS);
         call.localSdp.whenComplete((sdp, error) -> {
+            timer.cancel(false);
             if (error != null && !call.isClosed()) {
                 LOG.warnf("call %s: media setup failed: %s", callKey, error.toString());
-                executor.execute(() -> close(call));
+                try {
+                    executor.execute(() -> close(call));
+                } catch (RejectedExecutionException e) {
+                    close(call);
+                }
             }
         });
         return call.localSdp.copy();

@@ -6,10 +6,15 @@ import java.util.List;
 import java.util.Optional;
 
 /** A plain {@link MediaConfig} for tests that construct the pool directly (same defaults as the mapping). */
-record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots) implements MediaConfig {
+record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots, Duration disconnectedTimeout)
+        implements MediaConfig {
 
     static TestMediaConfig of(int maxCalls, Path recordings) {
-        return new TestMediaConfig(maxCalls, recordings.toString(), true);
+        return new TestMediaConfig(maxCalls, recordings.toString(), true, Duration.ofSeconds(10));
+    }
+
+    TestMediaConfig withDisconnectedTimeout(Duration timeout) {
+        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, timeout);
     }
 
     @Override
@@ -20,11 +25,6 @@ record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlo
     @Override
     public Duration setupTimeout() {
         return Duration.ofSeconds(15);
-    }
-
-    @Override
-    public Duration disconnectedTimeout() {
-        return Duration.ofSeconds(10);
     }
 
     @Override
