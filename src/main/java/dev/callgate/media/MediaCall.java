@@ -394,12 +394,16 @@ final class MediaCall {
             case DISCONNECTED -> {
                 long since = System.nanoTime();
                 disconnectedSince = since;
-                executor.schedule(() -> {
-                    if (!closed.get() && disconnectedSince == since
-                            && RTCPeerConnectionState.DISCONNECTED.name().equals(state)) {
-                        fail("peer connection DISCONNECTED for more than " + disconnectedTimeoutMillis + " ms");
-                    }
-                }, disconnectedTimeoutMillis, TimeUnit.MILLISECONDS);
+                try {
+                    executor.schedule(() -> {
+                        if (!closed.get() && disconnectedSince == since
+                                && RTCPeerConnectionState.DISCONNECTED.name().equals(state)) {
+                            fail("peer connection DISCONNECTED for more than " + disconnectedTimeoutMillis + " ms");
+                        }
+                    }, disconnectedTimeoutMillis, TimeUnit.MILLISECONDS);
+                } catch (RejectedExecutionException e) {
+                    LOG.debugf("call %s: pool shut down, disconnect not watched", key);
+                }
             }
             default -> {
             }

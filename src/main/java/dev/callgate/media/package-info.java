@@ -8,6 +8,11 @@
  * received audio measured by an {@link dev.callgate.media.AudioMeter}. In webrtc-java 0.14.0 each closed peer still
  * leaves two native threads behind (the PeerConnection is never released), so call churn costs threads.
  *
+ * <p>{@link dev.callgate.media.MediaWorkerPool} is what the rest of Callgate uses: the same recipe, but the module and
+ * factory live in a reusable {@code MediaSlot} (one call at a time, source swapped between calls, never during one),
+ * so 200 calls in a row leave the thread count flat. What remains: each closed PeerConnection still keeps ~120-145 kB
+ * of native memory (measured by {@code MediaWorkerPoolChurnTest}).
+ *
  * <p>May use: webrtc-java. Nothing else of Callgate.
  */
 package dev.callgate.media;
