@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A real single-node Apache Kafka broker (KRaft) for local runs, from Maven Central jars.
-#   deployment/local/kafka.sh start|stop|status
+#   deployment/local/kafka.sh start|stop|status|consume TOPIC|produce TOPIC
 # Listens on 127.0.0.1:${CALLGATE_LOCAL_KAFKA_PORT:-9092}; keeps its jars, config, data, log and PID in
 # ${CALLGATE_LOCAL_KAFKA_HOME:-deployment/local/.kafka}. 'start' when it already runs does nothing; 'stop' stops only
 # the broker this script started (by its PID file).
@@ -150,9 +150,27 @@ status() {
   fi
 }
 
+# Reads records (key and value, from the beginning) until interrupted: kafka.sh consume callgate.events
+consume() {
+  fetch_jars
+  java -Xmx256m -Dlog4j2.configurationFile="$home/tools-log4j2.properties" -cp "$libs/*" \
+    org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "127.0.0.1:$port" --topic "$1" \
+    --from-beginning --property print.key=true --property key.separator=' | '
+}
+
+# Sends one record per stdin line "key|json": echo 'ref-1|{...}' | kafka.sh produce callgate.commands
+produce() {
+  fetch_jars
+  java -Xmx256m -Dlog4j2.configurationFile="$home/tools-log4j2.properties" -cp "$libs/*" \
+    org.apache.kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$port" --topic "$1" \
+    --property parse.key=true --property key.separator='|'
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  consume) consume "${2:?topic}" ;;
+  produce) produce "${2:?topic}" ;;
+  *) echo "usage: $0 start|stop|status|consume TOPIC|produce TOPIC" >&2; exit 2 ;;
 esac

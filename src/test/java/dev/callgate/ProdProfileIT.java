@@ -87,6 +87,10 @@ class ProdProfileIT {
                         HttpResponse.BodyHandlers.discarding()).statusCode();
                 assertThat(status).as(path).isEqualTo(404);
             }
+            // the REST API without a configured key refuses to serve
+            int api = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:18089/v1/calls")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            assertThat(api).isEqualTo(503);
             // the webhook ingress is there
             int handshake = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:18089/webhooks/whatsapp"
                     + "?hub.mode=subscribe&hub.verify_token=it-token&hub.challenge=9")).build(),

@@ -52,7 +52,7 @@ public class CallEvent extends PanacheEntityBase {
     private static final String INSERT_IF_ABSENT = """
             insert into call_events (dedup_id, kind, event, whatsapp_call_id, phone_number_id, waba_id,
                                      occurred_at, received_at, payload)
-            values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, cast(?9 as jsonb))
+            values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, cast(cast(?9 as text) as jsonb))
             on conflict (dedup_id) do nothing""";
 
     /**

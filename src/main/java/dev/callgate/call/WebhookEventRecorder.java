@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.ingress.WebhookRecord;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -13,8 +12,8 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 
 /**
- * Consumes {@code callgate.webhooks} and records every call event once in {@code call_events}: a redelivered webhook
- * (same dedup id) is a no-op. A record that cannot be read goes to {@code callgate.webhooks.dlq} with the reason;
+ * Consumes {@code callgate.webhooks}: every call event is recorded once in {@code call_events} (a redelivered webhook,
+ * same dedup id, is a no-op) and, in the same transaction, applied to its call by {@link CallOrchestrator}. A record that cannot be read goes to {@code callgate.webhooks.dlq} with the reason;
  * a database failure is retried with backoff before the record is dead-lettered.
  */
 @ApplicationScoped
@@ -25,10 +24,12 @@ public class WebhookEventRecorder {
 
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
+    private final CallOrchestrator orchestrator;
 
-    public WebhookEventRecorder(ObjectMapper mapper, MeterRegistry registry) {
+    public WebhookEventRecorder(ObjectMapper mapper, MeterRegistry registry, CallOrchestrator orchestrator) {
         this.mapper = mapper;
         this.registry = registry;
+        this.orchestrator = orchestrator;
     }
 
     @Incoming(CHANNEL)
@@ -44,7 +45,7 @@ public class WebhookEventRecorder {
             registry.counter("callgate.call.events", "kind", "unknown", "result", "unreadable").increment();
             throw new IllegalArgumentException("callgate.webhooks record lacks dedupId, kind or receivedAt");
         }
-        return Panache.withTransaction(() -> CallEvent.insertIfAbsent(record, json))
+        return orchestrator.onWebhook(record, json)
                 .onFailure().invoke(e -> LOG.warnf("call %s: storing %s %s failed, will retry: %s", record.key(),
                         record.kind(), record.event(), e.toString()))
                 .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(8)

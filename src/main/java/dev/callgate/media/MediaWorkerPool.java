@@ -267,6 +267,11 @@ public class MediaWorkerPool {
         return new WavRecorder(dir.resolve(recordingFileName(callKey)), config.recordingQueueFrames());
     }
 
+    /** Where the recording of the call with this key is (or will be) written. */
+    public Path recordingPath(String callKey) {
+        return Path.of(config.recordingDirectory()).resolve(recordingFileName(callKey)).toAbsolutePath();
+    }
+
     /** File name for a call's recording: the key with anything but letters, digits, '.', '_' and '-' replaced. */
     static String recordingFileName(String callKey) {
         String safe = callKey.replaceAll("[^A-Za-z0-9._-]", "_");

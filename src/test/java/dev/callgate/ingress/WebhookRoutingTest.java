@@ -57,6 +57,9 @@ class WebhookRoutingTest {
         await().atMost(Duration.ofSeconds(20))
                 .until(() -> Database.callEvents(callId), events -> events.size() == 2);
         assertThat(Database.callEvents(callId)).containsExactly("CALL connect", "CALL terminate");
+        // the whole record is kept as a JSON object, queryable
+        assertThat(Database.column("select payload -> 'item' ->> 'event' from call_events where whatsapp_call_id = ? "
+                + "order by id", callId)).containsExactly("connect", "terminate");
     }
 
     @Test

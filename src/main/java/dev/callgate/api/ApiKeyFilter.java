@@ -1,0 +1,47 @@
+package dev.callgate.api;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code Authorization: Bearer <CALLGATE_API_KEY>} on every {@code /v1/} request, compared in constant time. */
+public class ApiKeyFilter {
+
+    private final ApiConfig config;
+
+    public ApiKeyFilter(ApiConfig config) {
+        this.config = config;
+    }
+
+    @ServerRequestFilter(preMatching = true)
+    public Optional<Response> check(ContainerRequestContext request) {
+        if (!request.getUriInfo().getPath().startsWith("/v1/")) {
+            return Optional.empty();
+        }
+        if (config.key().isEmpty()) {
+            return config.openWithoutKey() ? Optional.empty()
+                    : Optional.of(problem(Response.Status.SERVICE_UNAVAILABLE, "api-disabled",
+                    "the REST API is disabled: no CALLGATE_API_KEY is configured"));
+        }
+        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
+        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                config.key().get().getBytes(StandardCharsets.UTF_8))) {
+            return Optional.of(problem(Response.Status.UNAUTHORIZED, "unauthorized",
+                    "Authorization: Bearer <api key> is missing or wrong"));
+        }
+        return Optional.empty();
+    }
+
+    static Response problem(Response.Status status, String type, String detail) {
+        return Response.status(status).type("application/problem+json")
+                .entity(Map.of("type", "https://callgate.dev/problems/" + type, "title", status.getReasonPhrase(),
+                        "status", status.getStatusCode(), "detail", detail)).build();
+    }
+}

@@ -1,0 +1,129 @@
+package dev.callgate.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.callgate.call.InitiateCall;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The commands of {@code callgate.commands} (and their REST twins), read from JSON and validated. Contract and JSON
+ * Schemas: docs/topics.md.
+ */
+public sealed interface CallCommand {
+
+    String commandId();
+
+    String callRef();
+
+    /** {@code {"type":"call.initiate", commandId, callRef, phoneNumberId, to, bizOpaqueCallbackData?, media?}} */
+    record Initiate(InitiateCall call) implements CallCommand {
+        public String commandId() {
+            return call.commandId();
+        }
+
+        public String callRef() {
+            return call.callRef();
+        }
+    }
+
+    /** {@code {"type":"call.terminate", commandId, callRef}} */
+    record Terminate(String commandId, String callRef) implements CallCommand {
+    }
+
+    Pattern REF = Pattern.compile("[A-Za-z0-9._:@-]{1,200}");
+    Pattern DIGITS = Pattern.compile("\\d{1,64}");
+    Pattern PHONE = Pattern.compile("\\+?\\d{6,15}");
+    Pattern PROMPT = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+    /**
+     * @throws InvalidCommandException naming every problem, and the callRef when it could be read
+     */
+    static CallCommand parse(JsonNode json, String defaultCommandId) {
+        if (json == null || !json.isObject()) {
+            throw new InvalidCommandException(null, null, List.of("a command is a JSON object"));
+        }
+        List<String> problems = new ArrayList<>();
+        String type = text(json, "type");
+        String callRef = text(json, "callRef");
+        String commandId = text(json, "commandId");
+        if (commandId == null) {
+            commandId = defaultCommandId;
+        }
+        if (commandId == null || !REF.matcher(commandId).matches()) {
+            problems.add("commandId is required: 1–200 characters of letters, digits and ._:@-");
+        }
+        if (callRef == null || !REF.matcher(callRef).matches()) {
+            problems.add("callRef is required: 1–200 characters of letters, digits and ._:@-");
+        }
+        if ("call.terminate".equals(type)) {
+            check(problems, callRef, commandId);
+            return new Terminate(commandId, callRef);
+        }
+        if (!"call.initiate".equals(type)) {
+            problems.add("type must be call.initiate or call.terminate");
+            throw new InvalidCommandException(valid(callRef), commandId, problems);
+        }
+        String phoneNumberId = text(json, "phoneNumberId");
+        if (phoneNumberId == null || !DIGITS.matcher(phoneNumberId).matches()) {
+            problems.add("phoneNumberId is required: the business number's id, digits");
+        }
+        String to = text(json, "to");
+        if (to == null || !PHONE.matcher(to).matches()) {
+            problems.add("to is required: the user's number in international format, 6–15 digits");
+        }
+        String opaque = text(json, "bizOpaqueCallbackData");
+        if (opaque != null && opaque.length() > 512) {
+            problems.add("bizOpaqueCallbackData is at most 512 characters");
+        }
+        JsonNode media = json.path("media");
+        Double tone = null;
+        String prompt = null;
+        boolean record = false;
+        if (!media.isMissingNode() && !media.isNull()) {
+            if (!media.isObject()) {
+                problems.add("media must be an object");
+            } else {
+                JsonNode toneNode = media.get("tone");
+                if (toneNode != null && !toneNode.isNull()) {
+                    if (!toneNode.isNumber() || toneNode.asDouble() < 20 || toneNode.asDouble() > 8000) {
+                        problems.add("media.tone is a frequency in Hz between 20 and 8000");
+                    } else {
+                        tone = toneNode.asDouble();
+                    }
+                }
+                prompt = text(media, "prompt");
+                if (prompt != null && !PROMPT.matcher(prompt).matches()) {
+                    problems.add("media.prompt is a prompt id: letters, digits and ._-");
+                }
+                if (prompt != null && tone != null) {
+                    problems.add("media takes a tone or a prompt, not both");
+                }
+                JsonNode recordNode = media.get("record");
+                if (recordNode != null && !recordNode.isNull() && !recordNode.isBoolean()) {
+                    problems.add("media.record is true or false");
+                }
+                record = recordNode != null && recordNode.asBoolean(false);
+            }
+        }
+        check(problems, callRef, commandId);
+        return new Initiate(new InitiateCall(commandId, callRef, phoneNumberId,
+                to.startsWith("+") ? to.substring(1) : to, opaque, tone, prompt, record));
+    }
+
+    private static void check(List<String> problems, String callRef, String commandId) {
+        if (!problems.isEmpty()) {
+            throw new InvalidCommandException(valid(callRef), commandId, problems);
+        }
+    }
+
+    private static String valid(String callRef) {
+        return callRef != null && REF.matcher(callRef).matches() ? callRef : null;
+    }
+
+    private static String text(JsonNode json, String field) {
+        JsonNode node = json.get(field);
+        return node == null || node.isNull() || !node.isValueNode() || node.asText().isBlank() ? null : node.asText();
+    }
+}

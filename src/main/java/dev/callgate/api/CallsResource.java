@@ -1,0 +1,105 @@
+package dev.callgate.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.callgate.call.Call;
+import dev.callgate.call.CallOrchestrator;
+import dev.callgate.call.CallState;
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The REST twin of {@code callgate.commands}, for people and scripts. */
+@Path("/v1/calls")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+@Tag(name = "calls")
+public class CallsResource {
+
+    private final CallOrchestrator orchestrator;
+
+    public CallsResource(CallOrchestrator orchestrator) {
+        this.orchestrator = orchestrator;
+    }
+
+    @POST
+    @Operation(summary = "Place a business-initiated call (body as the call.initiate command; commandId optional)")
+    public Uni<Response> initiate(JsonNode body) {
+        CallCommand command;
+        try {
+            if (body != null && body.isObject() && !body.has("type")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) body).put("type", "call.initiate");
+            }
+            command = CallCommand.parse(body, "rest-" + UUID.randomUUID());
+        } catch (InvalidCommandException e) {
+            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
+                    String.join("; ", e.problems())));
+        }
+        if (!(command instanceof CallCommand.Initiate initiate)) {
+            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
+                    "POST /v1/calls places a call; use DELETE /v1/calls/{callRef} to hang up"));
+        }
+        return existing(command.callRef()).chain(found -> found != null
+                ? Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "call-exists",
+                "callRef " + command.callRef() + " is already used"))
+                : orchestrator.initiate(initiate.call()).replaceWith(Response.accepted(
+                        Map.of("callRef", command.callRef(), "commandId", command.commandId()))
+                .location(URI.create("/v1/calls/" + command.callRef())).build()));
+    }
+
+    @GET
+    @Path("/{callRef}")
+    @Operation(summary = "One call: state, outcome, times")
+    @WithSession
+    public Uni<Response> get(@RestPath String callRef) {
+        return Call.findByRef(callRef).map(call -> call == null
+                ? ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call", "no call with callRef " + callRef)
+                : Response.ok(CallView.of(call)).build());
+    }
+
+    @GET
+    @Operation(summary = "Calls, newest first, optionally in one state (at most 100)")
+    @WithSession
+    public Uni<Response> list(@RestQuery String state) {
+        CallState wanted;
+        try {
+            wanted = state == null ? null : CallState.valueOf(state.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-state",
+                    "state is one of " + List.of(CallState.values())));
+        }
+        var query = wanted == null ? Call.<Call>find("order by createdAt desc")
+                : Call.<Call>find("state = ?1 order by createdAt desc", wanted);
+        return query.page(0, 100).list().map(calls -> Response.ok(calls.stream().map(CallView::of).toList()).build());
+    }
+
+    @DELETE
+    @Path("/{callRef}")
+    @Operation(summary = "Hang up")
+    public Uni<Response> hangUp(@RestPath String callRef) {
+        return existing(callRef).chain(found -> found == null
+                ? Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call",
+                "no call with callRef " + callRef))
+                : orchestrator.hangUp("rest-" + UUID.randomUUID(), callRef)
+                .replaceWith(Response.accepted(Map.of("callRef", callRef)).build()));
+    }
+
+    private static Uni<Call> existing(String callRef) {
+        return io.quarkus.hibernate.reactive.panache.Panache.withSession(() -> Call.findByRef(callRef));
+    }
+}

@@ -1,0 +1,62 @@
+package dev.callgate.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.call.CallOrchestrator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+
+/**
+ * Consumes {@code callgate.commands}. A valid command goes to the orchestrator (a repeated commandId is a no-op there);
+ * an invalid one goes to {@code callgate.commands.dlq} with the reason, and a {@code dev.callgate.call.refused} event
+ * says so when the command named a callRef.
+ */
+@ApplicationScoped
+public class CommandConsumer {
+
+    private static final Logger LOG = Logger.getLogger(CommandConsumer.class);
+
+    private final CallOrchestrator orchestrator;
+    private final ObjectMapper mapper;
+    private final MeterRegistry registry;
+
+    public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry) {
+        this.orchestrator = orchestrator;
+        this.mapper = mapper;
+        this.registry = registry;
+    }
+
+    @Incoming("commands-in")
+    public Uni<Void> consume(String json) {
+        CallCommand command;
+        try {
+            command = CallCommand.parse(mapper.readTree(json), null);
+        } catch (JsonProcessingException e) {
+            return refuse(new InvalidCommandException(null, null,
+                    List.of("not JSON: " + e.getOriginalMessage())));
+        } catch (InvalidCommandException e) {
+            return refuse(e);
+        }
+        registry.counter("callgate.commands", "type", command instanceof CallCommand.Initiate ? "initiate" : "terminate",
+                "result", "accepted").increment();
+        LOG.infof("call %s: command %s (%s)", command.callRef(), command.commandId(),
+                command.getClass().getSimpleName());
+        return command instanceof CallCommand.Initiate initiate
+                ? orchestrator.initiate(initiate.call())
+                : orchestrator.hangUp(command.commandId(), command.callRef());
+    }
+
+    /** Publishes the refusal (when there is a callRef), then fails the record so it goes to the DLQ. */
+    private Uni<Void> refuse(InvalidCommandException invalid) {
+        registry.counter("callgate.commands", "type", "unknown", "result", "invalid").increment();
+        LOG.warnf("%s", invalid.getMessage());
+        Uni<Void> event = invalid.callRef() == null ? Uni.createFrom().voidItem()
+                : orchestrator.refuse(invalid.callRef(), invalid.commandId(), String.join("; ", invalid.problems()));
+        return event.chain(() -> Uni.createFrom().failure(invalid));
+    }
+}

@@ -1,0 +1,126 @@
+package dev.callgate.call;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * A call as PostgreSQL holds it: the truth. Changed only through {@link CallOrchestrator}, one transaction per
+ * transition, guarded by the optimistic {@link #version}.
+ */
+@Entity
+@Table(name = "calls")
+public class Call extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+    @Column(name = "call_reference")
+    public String callRef;
+    @Column(name = "whatsapp_call_id")
+    public String whatsappCallId;
+    @Column(name = "phone_number_id", nullable = false)
+    public String phoneNumberId;
+    @Column(name = "user_wa_id")
+    public String userWaId;
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public CallDirection direction;
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false)
+    public CallState state;
+    @Enumerated(EnumType.STRING)
+    public CallOutcome outcome;
+    @Column(name = "failure_reason")
+    public String failureReason;
+    @Column(name = "error_code")
+    public Integer errorCode;
+    @Column(name = "error_message")
+    public String errorMessage;
+    @Column(name = "media_owner")
+    public String mediaOwner;
+    @Column(name = "biz_opaque_callback_data")
+    public String bizOpaqueCallbackData;
+    @Column(name = "local_sdp")
+    public String localSdp;
+    @Column(name = "answer_applied")
+    public boolean answerApplied;
+    @Column(name = "media_up")
+    public boolean mediaUp;
+    @Column(name = "picked_up")
+    public boolean pickedUp;
+    @Column(name = "accept_requested")
+    public boolean acceptRequested;
+    @Enumerated(EnumType.STRING)
+    @Column(name = "pending_outcome")
+    public CallOutcome pendingOutcome;
+    @Column(name = "pending_reason")
+    public String pendingReason;
+    @Column(name = "duration_seconds")
+    public Long durationSeconds;
+    @Column(name = "media_tone_hz")
+    public Double mediaToneHz;
+    @Column(name = "media_prompt")
+    public String mediaPrompt;
+    @Column(name = "media_record")
+    public boolean mediaRecord;
+    @Column(name = "recording_path")
+    public String recordingPath;
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+    @Column(name = "started_at")
+    public Instant startedAt;
+    @Column(name = "ended_at")
+    public Instant endedAt;
+    @Version
+    public long version;
+
+    /** The state machine's view of this call. */
+    public CallSnapshot snapshot() {
+        return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
+                acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage,
+                durationSeconds);
+    }
+
+    /** Takes over what a transition decided. */
+    void apply(CallSnapshot next, Instant now) {
+        if (next.pickedUp() && !pickedUp) {
+            startedAt = now;
+        }
+        if (next.state() == CallState.ENDED && state != CallState.ENDED) {
+            endedAt = now;
+        }
+        state = next.state();
+        whatsappCallId = next.whatsappCallId();
+        localSdp = next.localSdp();
+        answerApplied = next.answerApplied();
+        mediaUp = next.mediaUp();
+        pickedUp = next.pickedUp();
+        acceptRequested = next.acceptRequested();
+        pendingOutcome = next.pendingOutcome();
+        pendingReason = next.pendingReason();
+        outcome = next.outcome();
+        failureReason = next.failureReason();
+        errorCode = next.errorCode();
+        errorMessage = next.errorMessage();
+        durationSeconds = next.durationSeconds();
+        updatedAt = now;
+    }
+
+    public static io.smallrye.mutiny.Uni<Call> findByRef(String callRef) {
+        return find("callRef", callRef).firstResult();
+    }
+
+    public static io.smallrye.mutiny.Uni<Call> findByWhatsappId(String whatsappCallId) {
+        return find("whatsappCallId", whatsappCallId).firstResult();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.callgate.call;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Timers of a call ({@code CALLGATE_CALLS_*}). */
+@ConfigMapping(prefix = "callgate.calls")
+public interface CallConfig {
+
+    /** Business-initiated: how long we let the user's phone ring. */
+    @WithDefault("60s")
+    Duration ringTimeout();
+
+    /** Picked up or accepted, but media not connected within this. */
+    @WithDefault("20s")
+    Duration connectTimeout();
+
+    /** Longest call we keep up; then we hang up (COMPLETED, reason max_duration). */
+    @WithDefault("2h")
+    Duration maxDuration();
+
+    /** After our terminate, how long we wait for Meta's terminate webhook before ending the call ourselves. */
+    @WithDefault("15s")
+    Duration terminateGrace();
+
+    /** User-initiated: how long we take to accept (Meta allows 30–60 s). */
+    @WithDefault("40s")
+    Duration acceptWindow();
+
+    /** How often due timers are looked for. */
+    @WithDefault("250ms")
+    Duration timerPollInterval();
+
+    default Duration of(CallTimer timer) {
+        return switch (timer) {
+            case RING_TIMEOUT -> ringTimeout();
+            case CONNECT_TIMEOUT -> connectTimeout();
+            case MAX_DURATION -> maxDuration();
+            case TERMINATE_GRACE -> terminateGrace();
+            case ACCEPT_WINDOW -> acceptWindow();
+        };
+    }
+}

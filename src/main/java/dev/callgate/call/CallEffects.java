@@ -1,0 +1,172 @@
+package dev.callgate.call;
+
+import dev.callgate.cloudapi.CloudApiClient;
+import dev.callgate.cloudapi.CloudApiException;
+import dev.callgate.cloudapi.CloudApiUnreachableException;
+import dev.callgate.cloudapi.ConnectLimitExceededException;
+import dev.callgate.media.MediaCapacityException;
+import dev.callgate.media.MediaListener;
+import dev.callgate.media.MediaOptions;
+import dev.callgate.media.MediaWorkerPool;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Provider;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Runs the effects of committed transitions that leave the database: media (the worker pool) and the Cloud API.
+ * Their results come back to {@link CallOrchestrator} as signals. Every effect is safe to repeat.
+ */
+@ApplicationScoped
+public class CallEffects implements MediaListener {
+
+    private static final Logger LOG = Logger.getLogger(CallEffects.class);
+
+    private final MediaWorkerPool media;
+    private final CloudApiClient cloudApi;
+    private final Provider<CallOrchestrator> orchestrator;
+    private final Vertx vertx;
+    private final MediaDefaults defaults;
+    /** media key → call id, for media reports. */
+    private final Map<String, UUID> calls = new ConcurrentHashMap<>();
+
+    public CallEffects(MediaWorkerPool media, CloudApiClient cloudApi, Provider<CallOrchestrator> orchestrator,
+                       Vertx vertx, MediaDefaults defaults) {
+        this.media = media;
+        this.cloudApi = cloudApi;
+        this.orchestrator = orchestrator;
+        this.vertx = vertx;
+        this.defaults = defaults;
+    }
+
+    void listen(@Observes StartupEvent event, io.micrometer.core.instrument.MeterRegistry registry) {
+        media.setListener(this);
+        io.micrometer.core.instrument.Gauge.builder("callgate.media.calls", media, MediaWorkerPool::activeCalls)
+                .description("Calls whose media (a PeerConnection) this instance holds").register(registry);
+    }
+
+    void run(CallContext call, List<CallEffect> effects) {
+        for (CallEffect effect : effects) {
+            try {
+                run(call, effect);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "call %s (%s): effect %s failed", call.callRef(), call.whatsappCallId(), effect);
+            }
+        }
+    }
+
+    private void run(CallContext call, CallEffect effect) {
+        String key = call.mediaKey();
+        if (effect instanceof CallEffect.CreateOffer) {
+            calls.put(key, call.callId());
+            media.createOffer(key, options(call)).whenComplete((sdp, failure) -> signal(call, failure == null
+                    ? new CallSignal.LocalSdpReady(sdp) : new CallSignal.MediaRefused(mediaRefusal(failure))));
+        } else if (effect instanceof CallEffect.CreateAnswer answer) {
+            calls.put(key, call.callId());
+            media.createAnswer(key, answer.remoteOfferSdp(), options(call)).whenComplete((sdp, failure) ->
+                    signal(call, failure == null ? new CallSignal.LocalSdpReady(sdp)
+                            : new CallSignal.MediaRefused(mediaRefusal(failure))));
+        } else if (effect instanceof CallEffect.ApplyAnswer answer) {
+            media.applyAnswer(key, answer.sdp()).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    LOG.errorf("call %s (%s): the SDP answer could not be applied: %s", call.callRef(),
+                            call.whatsappCallId(), failure);
+                    signal(call, new CallSignal.MediaFailed("answer_not_applied"));
+                }
+            });
+        } else if (effect instanceof CallEffect.CloseMedia) {
+            media.close(key);
+            calls.remove(key);
+        } else if (effect instanceof CallEffect.SendConnect connect) {
+            onContext(() -> cloudApi.connect(call.phoneNumberId(), call.to(), connect.offerSdp(),
+                            call.bizOpaqueCallbackData())
+                    .map(id -> (CallSignal) new CallSignal.ConnectSent(id))
+                    .onFailure().recoverWithItem(CallEffects::connectFailure)
+                    .chain(signal -> orchestrator.get().signal(call.callId(), signal)));
+        } else if (effect instanceof CallEffect.SendTerminate) {
+            onContext(() -> cloudApi.terminate(call.phoneNumberId(), call.whatsappCallId())
+                    .onFailure().invoke(e -> LOG.warnf("call %s (%s): terminate failed, the grace timer ends the "
+                            + "call: %s", call.callRef(), call.whatsappCallId(), e.getMessage()))
+                    .onFailure().recoverWithNull().replaceWithVoid());
+        } else if (effect instanceof CallEffect.SendPreAccept preAccept) {
+            onContext(() -> cloudApi.preAccept(call.phoneNumberId(), call.whatsappCallId(), preAccept.answerSdp())
+                    .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
+                            new CallSignal.MediaFailed("pre_accept_failed"))));
+        } else if (effect instanceof CallEffect.SendAccept accept) {
+            onContext(() -> cloudApi.accept(call.phoneNumberId(), call.whatsappCallId(), accept.answerSdp(),
+                            call.bizOpaqueCallbackData())
+                    .chain(() -> orchestrator.get().signal(call.callId(), new CallSignal.AcceptSent()))
+                    .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
+                            new CallSignal.MediaFailed("accept_failed"))));
+        } else if (effect instanceof CallEffect.SendReject) {
+            onContext(() -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId())
+                    .onFailure().recoverWithNull().replaceWithVoid());
+        }
+    }
+
+    private MediaOptions options(CallContext call) {
+        Path prompt = call.prompt() == null ? null : defaults.prompt(call.prompt());
+        double tone = call.toneHz() != null ? call.toneHz() : defaults.toneHz();
+        return new MediaOptions(prompt == null ? tone : 0, prompt, true, call.record());
+    }
+
+    private static String mediaRefusal(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return cause instanceof MediaCapacityException ? "over_capacity" : "media_error: " + cause.getMessage();
+    }
+
+    private static CallSignal connectFailure(Throwable failure) {
+        if (failure instanceof CloudApiException graph) {
+            return new CallSignal.ConnectRefused(graph.code(), graph.graphMessage()
+                    + graph.details().map(d -> " (" + d + ")").orElse(""));
+        }
+        if (failure instanceof ConnectLimitExceededException limit) {
+            return new CallSignal.ConnectRefused(138005, "Callgate's own initiation limit: " + limit.getMessage());
+        }
+        if (failure instanceof CloudApiUnreachableException unreachable) {
+            return new CallSignal.ConnectOutcomeUnknown(unreachable.mayHaveReachedMeta()
+                    ? "connect_outcome_unknown" : "cloud_api_unreachable");
+        }
+        return new CallSignal.ConnectOutcomeUnknown("connect_failed: " + failure);
+    }
+
+    // ---- media reports -----------------------------------------------------------------------------------------
+
+    @Override
+    public void connected(String callKey) {
+        UUID callId = calls.get(callKey);
+        if (callId != null) {
+            onContext(() -> orchestrator.get().signal(callId, new CallSignal.MediaConnected()));
+        }
+    }
+
+    @Override
+    public void failed(String callKey, String reason) {
+        UUID callId = calls.get(callKey);
+        if (callId != null) {
+            onContext(() -> orchestrator.get().signal(callId, new CallSignal.MediaFailed(reason)));
+        }
+    }
+
+    private void signal(CallContext call, CallSignal signal) {
+        onContext(() -> orchestrator.get().signal(call.callId(), signal));
+    }
+
+    /** Runs reactive work on a fresh duplicated Vert.x context (Hibernate Reactive needs one), from any thread. */
+    void onContext(Supplier<Uni<Void>> work) {
+        SafeContext.run(vertx, () -> work.get().subscribe().with(ok -> {
+        }, failure -> LOG.errorf(failure, "call signal failed")));
+    }
+}

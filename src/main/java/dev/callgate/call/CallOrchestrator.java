@@ -1,0 +1,283 @@
+package dev.callgate.call;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.call.CallEffect.CancelTimer;
+import dev.callgate.call.CallEffect.Publish;
+import dev.callgate.call.CallEffect.StartTimer;
+import dev.callgate.call.CallStateMachine.Transition;
+import dev.callgate.ingress.WebhookRecord;
+import dev.callgate.media.MediaWorkerPool;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.OptimisticLockException;
+import org.hibernate.StaleStateException;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Drives calls: every signal becomes one PostgreSQL transaction that loads the call, runs
+ * {@link CallStateMachine#next}, stores the new state under the optimistic version, and writes the outbox rows and
+ * timers the transition asked for (with the command or webhook dedup record, when there is one). Only after the commit
+ * are the other effects (Cloud API, media) run, by {@link CallEffects}; their results come back as signals.
+ */
+@ApplicationScoped
+public class CallOrchestrator {
+
+    private static final Logger LOG = Logger.getLogger(CallOrchestrator.class);
+
+    private final CallEventOutbox outbox;
+    private final CallTimers timers;
+    private final OutboxRelay relay;
+    private final CallEffects effects;
+    private final ObjectMapper mapper;
+    private final MeterRegistry registry;
+    private final MediaWorkerPool media;
+
+    public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
+                            ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media) {
+        this.media = media;
+        this.outbox = outbox;
+        this.timers = timers;
+        this.relay = relay;
+        this.effects = effects;
+        this.mapper = mapper;
+        this.registry = registry;
+    }
+
+    /** The committed outcome of one step: what to run next, and webhooks released from the parking lot. */
+    record Step(CallContext call, List<CallEffect> effects, List<String> released) {
+        static final Step NONE = new Step(null, List.of(), List.of());
+    }
+
+    // ---- entry points --------------------------------------------------------------------------------------------
+
+    /** A new business-initiated call (command or REST). Duplicate command ids and used callRefs are refused. */
+    public Uni<Void> initiate(InitiateCall command) {
+        return run(() -> remember(command.commandId(), command.callRef(), "call.initiate").chain(fresh -> {
+            if (!fresh) {
+                LOG.infof("call %s: command %s already handled", command.callRef(), command.commandId());
+                return Uni.createFrom().item(Step.NONE);
+            }
+            return Call.findByRef(command.callRef()).chain(existing -> {
+                if (existing != null) {
+                    return outbox.refused(command.callRef(), command.commandId(), "callRef already used",
+                            Instant.now()).replaceWith(Step.NONE);
+                }
+                Call call = newCall(command);
+                if (command.record()) {
+                    call.recordingPath = media.recordingPath(command.callRef()).toString();
+                }
+                return Panache.getSession().chain(s -> s.persist(call).chain(s::flush))
+                        .chain(() -> transition(call, new CallSignal.Initiate()));
+            });
+        }));
+    }
+
+    /** Hang up the call with this reference (command or REST). */
+    public Uni<Void> hangUp(String commandId, String callRef) {
+        return run(() -> remember(commandId, callRef, "call.terminate").chain(fresh -> !fresh
+                ? Uni.createFrom().item(Step.NONE)
+                : Call.findByRef(callRef).chain(call -> call == null
+                ? outbox.refused(callRef, commandId, "no call with this callRef", Instant.now()).replaceWith(Step.NONE)
+                : transition(call, new CallSignal.HangUp()))));
+    }
+
+    /** Publishes that a command for this callRef was refused (it goes to the DLQ as well). */
+    public Uni<Void> refuse(String callRef, String commandId, String reason) {
+        return run(() -> outbox.refused(callRef, commandId, reason, Instant.now()).replaceWith(Step.NONE));
+    }
+
+    /** A signal for a known call (media reports, Cloud API answers). */
+    public Uni<Void> signal(UUID callId, CallSignal signal) {
+        return run(() -> Call.<Call>findById(callId).chain(call -> call == null
+                ? Uni.createFrom().item(Step.NONE) : transition(call, signal)));
+    }
+
+    /** A due timer; only the instance that claims its row acts on it. */
+    public Uni<Void> fireTimer(UUID callId, CallTimer timer) {
+        return run(() -> timers.claim(callId, timer).chain(claimed -> !claimed
+                ? Uni.createFrom().item(Step.NONE)
+                : Call.<Call>findById(callId).chain(call -> call == null
+                ? Uni.createFrom().item(Step.NONE) : transition(call, new CallSignal.TimerFired(timer)))));
+    }
+
+    /**
+     * A record of {@code callgate.webhooks}: stored once (dedup id) and, when it is news, applied to its call in the
+     * same transaction — or parked until its call id is recorded.
+     *
+     * @return true if the record was new
+     */
+    public Uni<Boolean> onWebhook(WebhookRecord record, String json) {
+        boolean[] fresh = new boolean[1];
+        return run(() -> lockCallId(record.callId())
+                .chain(() -> CallEvent.insertIfAbsent(record, json))
+                .chain(inserted -> {
+                    fresh[0] = inserted;
+                    return inserted ? apply(record, json) : Uni.createFrom().item(Step.NONE);
+                })).map(v -> fresh[0]);
+    }
+
+    // ---- the transaction -----------------------------------------------------------------------------------------
+
+    private Uni<Step> apply(WebhookRecord record, String json) {
+        if (record.callId() == null || record.kind() == WebhookRecord.Kind.PERMISSION_REPLY) {
+            return Uni.createFrom().item(Step.NONE);
+        }
+        var signal = WebhookSignals.of(record);
+        if (signal.isEmpty()) {
+            return Uni.createFrom().item(Step.NONE);
+        }
+        return Call.findByWhatsappId(record.callId()).chain(call -> {
+            if (call != null) {
+                return transition(call, signal.get());
+            }
+            if (signal.get() instanceof CallSignal.OfferReceived) {
+                LOG.infof("call %s: user-initiated call recorded; answering them comes with the permissions and "
+                        + "user-initiated calls work", record.callId());
+                return Uni.createFrom().item(Step.NONE);
+            }
+            LOG.infof("call %s: %s %s parked until the call id is known", record.callId(), record.kind(),
+                    record.event());
+            registry.counter("callgate.call.webhooks.parked").increment();
+            return Panache.getSession().chain(s -> s.createNativeQuery(
+                            "insert into parked_webhooks (whatsapp_call_id, payload) values (?1, cast(cast(?2 as text) as jsonb))")
+                    .setParameter(1, record.callId()).setParameter(2, json).executeUpdate())
+                    .replaceWith(Step.NONE);
+        });
+    }
+
+    /** Runs the state machine on a loaded call, inside the caller's transaction. */
+    private Uni<Step> transition(Call call, CallSignal signal) {
+        Instant now = Instant.now();
+        CallState before = call.state;
+        Transition t = CallStateMachine.next(call.snapshot(), signal);
+        if (!t.changed()) {
+            LOG.debugf("call %s (%s): %s changes nothing in %s", call.callRef, call.whatsappCallId,
+                    signal.getClass().getSimpleName(), before);
+            return Uni.createFrom().item(Step.NONE);
+        }
+        call.apply(t.call(), now);
+        LOG.infof("call %s (%s): %s → %s on %s", call.callRef, call.whatsappCallId, before, call.state,
+                signal.getClass().getSimpleName());
+        Uni<Void> writes = Panache.getSession().chain(s -> s.flush());
+        List<CallEffect> later = new ArrayList<>();
+        for (CallEffect effect : t.effects()) {
+            if (effect instanceof Publish publish) {
+                writes = writes.chain(() -> outbox.add(call, publish.type(), now));
+            } else if (effect instanceof StartTimer start) {
+                writes = writes.chain(() -> timers.start(call.id, start.timer(), now));
+            } else if (effect instanceof CancelTimer cancel) {
+                writes = writes.chain(() -> timers.cancel(call.id, cancel.timer()));
+            } else {
+                later.add(effect);
+            }
+        }
+        if (call.state == CallState.ENDED) {
+            registry.counter("callgate.calls.ended", "outcome", call.outcome.name().toLowerCase()).increment();
+        }
+        if (signal instanceof CallSignal.MediaConnected) {
+            io.micrometer.core.instrument.Timer.builder("callgate.call.setup")
+                    .description("From the command (or the incoming call) to media connected")
+                    .publishPercentileHistogram().register(registry)
+                    .record(java.time.Duration.between(call.createdAt, now));
+        }
+        CallContext context = CallContext.of(call);
+        if (signal instanceof CallSignal.ConnectSent && call.whatsappCallId != null) {
+            // the call id is known now: take the webhooks that arrived before it, to replay after the commit
+            return writes.chain(() -> lockCallId(call.whatsappCallId))
+                    .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                                    delete from parked_webhooks where whatsapp_call_id = ?1
+                                    returning cast(payload as text), id""", Object[].class)
+                            .setParameter(1, call.whatsappCallId).getResultList()))
+                    .map(rows -> new Step(context, later, rows.stream()
+                            .sorted(java.util.Comparator.comparingLong(r -> ((Number) r[1]).longValue()))
+                            .map(r -> (String) r[0]).toList()));
+        }
+        return writes.replaceWith(new Step(context, later, List.of()));
+    }
+
+    /** One transaction, retried on an optimistic-lock conflict; effects and parked webhooks after the commit. */
+    private Uni<Void> run(Supplier<Uni<Step>> work) {
+        return Panache.withTransaction(work)
+                .onFailure(CallOrchestrator::conflict).retry().atMost(5)
+                .invoke(step -> relay.wakeUp())
+                .chain(step -> {
+                    if (step.call() != null && !step.effects().isEmpty()) {
+                        effects.run(step.call(), step.effects());
+                    }
+                    Uni<Void> replay = Uni.createFrom().voidItem();
+                    for (String parked : step.released()) {
+                        replay = replay.chain(() -> replayParked(parked));
+                    }
+                    return replay;
+                });
+    }
+
+    private Uni<Void> replayParked(String json) {
+        WebhookRecord record;
+        try {
+            record = mapper.readValue(json, WebhookRecord.class);
+        } catch (JsonProcessingException e) {
+            LOG.errorf("a parked webhook could not be read again: %s", e.getOriginalMessage());
+            return Uni.createFrom().voidItem();
+        }
+        LOG.infof("call %s: replaying parked %s %s", record.callId(), record.kind(), record.event());
+        return run(() -> lockCallId(record.callId()).chain(() -> apply(record, json)));
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    /** Serialises everything about one WhatsApp call id (parking vs. recording the id). */
+    private static Uni<Void> lockCallId(String whatsappCallId) {
+        if (whatsappCallId == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select cast(pg_advisory_xact_lock(hashtext(?1)) as text)")
+                .setParameter(1, "callgate:call:" + whatsappCallId).getSingleResult()).replaceWithVoid();
+    }
+
+    /** Records a command id; false if it was seen before. */
+    private static Uni<Boolean> remember(String commandId, String callRef, String type) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        insert into processed_commands (command_id, call_reference, command_type) values (?1, ?2, ?3)
+                        on conflict (command_id) do nothing""")
+                .setParameter(1, commandId).setParameter(2, callRef).setParameter(3, type).executeUpdate())
+                .map(n -> n == 1);
+    }
+
+    private static Call newCall(InitiateCall command) {
+        Instant now = Instant.now();
+        Call call = new Call();
+        call.id = UUID.randomUUID();
+        call.callRef = command.callRef();
+        call.phoneNumberId = command.phoneNumberId();
+        call.userWaId = command.to();
+        call.direction = CallDirection.BUSINESS_INITIATED;
+        call.state = CallState.REQUESTED;
+        call.bizOpaqueCallbackData = command.bizOpaqueCallbackData();
+        call.mediaToneHz = command.toneHz();
+        call.mediaPrompt = command.prompt();
+        call.mediaRecord = command.record();
+        call.createdAt = now;
+        call.updatedAt = now;
+        return call;
+    }
+
+    private static boolean conflict(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof OptimisticLockException || t instanceof StaleStateException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

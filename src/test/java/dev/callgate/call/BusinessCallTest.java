@@ -1,0 +1,230 @@
+package dev.callgate.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.support.Commands;
+import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.SimulatorAdminClient;
+import dev.callgate.support.WebhookTopic;
+import dev.callgate.support.Webhooks;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+/** Business-initiated calls end to end: command on Kafka → state machine → media → Cloud API simulator → events. */
+@QuarkusTest
+@WithTestResource(KafkaBroker.class)
+class BusinessCallTest {
+
+    static final String PNID = Webhooks.PHONE_NUMBER_ID;
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Inject
+    MediaWorkerPool media;
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    @BeforeEach
+    void reset() {
+        SimulatorAdminClient.reset();
+    }
+
+    private JsonNode read(ConsumerRecord<String, String> record) {
+        try {
+            return json.readTree(record.value());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<String> types(List<ConsumerRecord<String, String>> records) {
+        return records.stream().map(r -> read(r).path("type").asText().replace("dev.callgate.call.", "")).toList();
+    }
+
+    @Test
+    void answeredCallCarriesAudioBothWaysAndEndsCompleted() throws Exception {
+        String user = Webhooks.newUser();
+        String callRef = "order-" + UUID.randomUUID();
+        SimulatorAdminClient.script(user, "answerAfterMs", 300, "hangUpAfterMs", 3000, "toneHz", 660.0);
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, PNID, user,
+                    "{\"tone\":1000,\"record\":true}"));
+
+            List<ConsumerRecord<String, String>> accepted = events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.accepted"), 1);
+            String callId = read(accepted.get(0)).path("data").path("whatsappCallId").asText();
+            assertThat(callId).as(accepted.get(0).value()).startsWith("wacid.");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(media.report(callRef).orElseThrow().received().dominantHz()).isCloseTo(660, within(15.0));
+                assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                        .isCloseTo(1000, within(15.0));
+            });
+
+            List<ConsumerRecord<String, String>> all = events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1);
+            List<String> types = types(events.matching(r -> callRef.equals(r.key())));
+            assertThat(types).containsSubsequence("ringing", "accepted", "ended");
+            assertThat(types).containsOnlyOnce("ringing", "accepted", "ended");
+            JsonNode ended = read(all.get(0)).path("data");
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(ended.path("durationSeconds").asLong()).isBetween(2L, 4L);
+            assertThat(read(all.get(0)).path("specversion").asText()).isEqualTo("1.0");
+            // the recording holds what the user's phone sent
+            java.nio.file.Path recording = java.nio.file.Path.of(ended.path("recording").asText());
+            await().atMost(Duration.ofSeconds(5)).until(() -> java.nio.file.Files.size(recording) > 48_000);
+            byte[] wav = java.nio.file.Files.readAllBytes(recording);
+            assertThat(new String(wav, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("RIFF");
+            dev.callgate.media.AudioMeter meter = new dev.callgate.media.AudioMeter();
+            for (int offset = 44; offset + 960 <= wav.length; offset += 960) {
+                meter.accept(java.util.Arrays.copyOfRange(wav, offset, offset + 960), 16, 48000, 1, 480);
+            }
+            assertThat(meter.snapshot().dominantHz()).isCloseTo(660, within(15.0));
+        }
+        given().get("/v1/calls/" + callRef).then().statusCode(200)
+                .body("state", equalTo("ENDED")).body("outcome", equalTo("COMPLETED"));
+    }
+
+    /** Places a call through Kafka and waits for its ENDED event; returns the event types and the ENDED data. */
+    private Ended placeAndAwaitEnd(String user, String media, String onEvent,
+                                   java.util.function.Consumer<String> action) {
+        String callRef = "ref-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, PNID, user, media));
+            if (action != null) {
+                events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call." + onEvent), 1);
+                action.accept(callRef);
+            }
+            ConsumerRecord<String, String> ended = events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1).get(0);
+            return new Ended(callRef, types(events.matching(r -> callRef.equals(r.key()))), read(ended).path("data"));
+        }
+    }
+
+    private record Ended(String callRef, List<String> types, JsonNode data) {
+    }
+
+    @Test
+    void rejectedCallEndsRejected() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "reject", true, "answerAfterMs", 200);
+        Ended ended = placeAndAwaitEnd(user, null, null, null);
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("REJECTED");
+        assertThat(ended.types()).containsSubsequence("dialing", "ringing", "ended").doesNotContain("accepted");
+    }
+
+    @Test
+    void unansweredCallEndsNoAnswerAfterOurRingTimeoutAndIsTerminatedAtMeta() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "neverAnswer", true);
+        Ended ended = placeAndAwaitEnd(user, null, null, null);
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("NO_ANSWER");
+        assertThat(ended.data().path("reason").asText()).isEqualTo("ring_timeout");
+        String callId = ended.data().path("whatsappCallId").asText();
+        assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated");
+    }
+
+    @Test
+    void terminateCommandMidCallCompletesAndTerminatesAtMeta() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
+        Ended ended = placeAndAwaitEnd(user, null, "connected",
+                callRef -> Commands.send(callRef, Commands.terminate("cmd-" + UUID.randomUUID(), callRef)));
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("COMPLETED");
+        assertThat(ended.data().path("reason").asText()).isEqualTo("hung_up");
+        assertThat(ended.types()).containsSubsequence("accepted", "connected", "ended");
+        String callId = ended.data().path("whatsappCallId").asText();
+        assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated");
+    }
+
+    @Test
+    void noPermissionEndsPermissionDeniedWithTheWhatsAppCode() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.revoke(user);
+        Ended ended = placeAndAwaitEnd(user, null, null, null);
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("PERMISSION_DENIED");
+        assertThat(ended.data().path("errorCode").asInt()).isEqualTo(138006);
+        assertThat(ended.types()).doesNotContain("ringing");
+    }
+
+    @Test
+    void serverErrorOnConnectFailsTheCallWithoutARetry() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.fault("connect", 503, 138004, 0, 3);
+        Ended ended = placeAndAwaitEnd(user, null, null, null);
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("FAILED");
+        assertThat(ended.data().path("errorCode").asInt()).isEqualTo(138004);
+        assertThat(SimulatorAdminClient.faults().getInt("connect.hits")).isEqualTo(1);
+    }
+
+    @Test
+    void aRepeatedCommandPlacesOneCall() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "reject", true, "answerAfterMs", 100);
+        String callRef = "dup-" + UUID.randomUUID();
+        String command = Commands.initiate("cmd-" + UUID.randomUUID(), callRef, PNID, user, null);
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, command);
+            Commands.send(callRef, command);
+            events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.ended"), 1);
+        }
+        assertThat(given().get("/simulator/calls").then().extract().jsonPath().getList("user")).containsOnlyOnce(user);
+    }
+
+    @Test
+    void duplicatedWebhooksGiveTheSameEndAndEventsAsCleanOnes() {
+        String clean = Webhooks.newUser();
+        SimulatorAdminClient.script(clean, "answerAfterMs", 200, "hangUpAfterMs", 1500);
+        Ended expected = placeAndAwaitEnd(clean, null, null, null);
+
+        SimulatorAdminClient.chaos(true, false, false, 0);
+        String doubled = Webhooks.newUser();
+        SimulatorAdminClient.script(doubled, "answerAfterMs", 200, "hangUpAfterMs", 1500);
+        Ended actual = placeAndAwaitEnd(doubled, null, null, null);
+
+        assertThat(actual.types()).isEqualTo(expected.types());
+        assertThat(actual.data().path("outcome").asText()).isEqualTo(expected.data().path("outcome").asText())
+                .isEqualTo("COMPLETED");
+    }
+
+    @Test
+    void terminateBeforeConnectGivesTheSameEndAndEventsAsInOrder() {
+        String clean = Webhooks.newUser();
+        SimulatorAdminClient.script(clean, "reject", true, "answerAfterMs", 300);
+        Ended expected = placeAndAwaitEnd(clean, null, null, null);
+
+        SimulatorAdminClient.chaos(false, true, false, 0);
+        String reordered = Webhooks.newUser();
+        SimulatorAdminClient.script(reordered, "reject", true, "answerAfterMs", 300);
+        Ended actual = placeAndAwaitEnd(reordered, null, null, null);
+
+        assertThat(actual.types()).isEqualTo(expected.types());
+        assertThat(actual.data().path("outcome").asText()).isEqualTo("REJECTED");
+        assertThat(expected.data().path("outcome").asText()).isEqualTo("REJECTED");
+    }
+
+    @Test
+    void connectWebhookBeforeTheConnectResponseIsParkedAndReplayed() {
+        SimulatorAdminClient.chaos(false, false, true, 0);
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 300, "hangUpAfterMs", 1500);
+        double parkedBefore = registry.counter("callgate.call.webhooks.parked").count();
+        Ended ended = placeAndAwaitEnd(user, null, null, null);
+        assertThat(registry.counter("callgate.call.webhooks.parked").count()).isGreaterThan(parkedBefore);
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("COMPLETED");
+        assertThat(ended.types()).containsSubsequence("dialing", "ringing", "accepted", "connected", "ended");
+    }
+}
