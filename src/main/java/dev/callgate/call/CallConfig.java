@@ -29,6 +29,12 @@ public interface CallConfig {
     @WithDefault("40s")
     Duration acceptWindow();
 
+    /**
+     * This instance's name, recorded as the media owner of the calls whose PeerConnection it holds
+     * ({@code CALLGATE_INSTANCE_ID}; default: the host name, the pod name on Kubernetes).
+     */
+    java.util.Optional<String> instanceId();
+
     /** How often due timers are looked for. */
     @WithDefault("250ms")
     Duration timerPollInterval();

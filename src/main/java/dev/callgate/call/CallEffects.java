@@ -38,11 +38,13 @@ public class CallEffects implements MediaListener {
     private final Provider<CallOrchestrator> orchestrator;
     private final Vertx vertx;
     private final MediaDefaults defaults;
+    private final io.micrometer.core.instrument.MeterRegistry registry;
     /** media key → call id, for media reports. */
     private final Map<String, UUID> calls = new ConcurrentHashMap<>();
 
     public CallEffects(MediaWorkerPool media, CloudApiClient cloudApi, Provider<CallOrchestrator> orchestrator,
-                       Vertx vertx, MediaDefaults defaults) {
+                       Vertx vertx, MediaDefaults defaults, io.micrometer.core.instrument.MeterRegistry registry) {
+        this.registry = registry;
         this.media = media;
         this.cloudApi = cloudApi;
         this.orchestrator = orchestrator;
@@ -50,7 +52,7 @@ public class CallEffects implements MediaListener {
         this.defaults = defaults;
     }
 
-    void listen(@Observes StartupEvent event, io.micrometer.core.instrument.MeterRegistry registry) {
+    void listen(@Observes StartupEvent event) {
         media.setListener(this);
         io.micrometer.core.instrument.Gauge.builder("callgate.media.calls", media, MediaWorkerPool::activeCalls)
                 .description("Calls whose media (a PeerConnection) this instance holds").register(registry);
@@ -86,6 +88,13 @@ public class CallEffects implements MediaListener {
                 }
             });
         } else if (effect instanceof CallEffect.CloseMedia) {
+            media.report(key).ifPresent(report -> {
+                LOG.infof("call %s (%s): media closed: %d frames sent, %d received, level %.1f dBFS, dominant %.0f Hz",
+                        call.callRef(), call.whatsappCallId(), report.framesSent(), report.received().frames(),
+                        report.received().levelDbfs(), report.received().dominantHz());
+                registry.summary("callgate.media.received.frames").record(report.received().frames());
+                registry.summary("callgate.media.received.level.dbfs").record(report.received().levelDbfs());
+            });
             media.close(key);
             calls.remove(key);
         } else if (effect instanceof CallEffect.SendConnect connect) {

@@ -40,10 +40,12 @@ public class CallOrchestrator {
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
     private final MediaWorkerPool media;
+    private final Instance instance;
 
     public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
-                            ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media) {
+                            ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance) {
         this.media = media;
+        this.instance = instance;
         this.outbox = outbox;
         this.timers = timers;
         this.relay = relay;
@@ -165,6 +167,10 @@ public class CallOrchestrator {
             return Uni.createFrom().item(Step.NONE);
         }
         call.apply(t.call(), now);
+        if (t.effects().stream().anyMatch(e -> e instanceof CallEffect.CreateOffer
+                || e instanceof CallEffect.CreateAnswer)) {
+            call.mediaOwner = instance.id(); // the PeerConnection will live here
+        }
         LOG.infof("call %s (%s): %s → %s on %s", call.callRef, call.whatsappCallId, before, call.state,
                 signal.getClass().getSimpleName());
         Uni<Void> writes = Panache.getSession().chain(s -> s.flush());

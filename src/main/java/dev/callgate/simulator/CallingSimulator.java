@@ -315,14 +315,23 @@ public class CallingSimulator {
         CompletableFuture<Void> connectWebhook = call.phone.answer(sdp)
                 .thenCompose(answer -> ring(number, placed, answer))
                 .exceptionally(failure -> {
-                    LOG.errorf(failure, "simulator: call %s: the user's phone could not answer the offer", placed.id);
                     synchronized (number) {
+                        if (!placed.live()) { // ended while the phone was still answering (e.g. terminated at once)
+                            LOG.debugf("simulator: call %s ended before the phone answered", placed.id);
+                            return null;
+                        }
+                        LOG.errorf(failure, "simulator: call %s: the user's phone could not answer the offer",
+                                placed.id);
                         end(number, placed, "FAILED", "client_setup_failed", CallingError.CLIENT_SETUP_FAILED);
                     }
                     return null;
                 });
+        // connectBeforeResponse: answer only once the connect webhook was accepted, and half a second later, so the
+        // receiver has typically processed the webhook before it learns the call id
         return webhooks.chaos.connectBeforeResponse()
-                ? connectWebhook.thenApply(v -> response)
+                ? connectWebhook.thenCompose(v -> CompletableFuture.runAsync(() -> { },
+                        CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS, scheduler)))
+                .thenApply(v -> response)
                 : CompletableFuture.completedFuture(response);
     }
 

@@ -45,7 +45,8 @@ class CloudApiLimitsTest {
                     "callgate.simulator.phone-number-ids", PNID,
                     "callgate.simulator.limits.initiations-per-day", "3",
                     "callgate.simulator.limits.connected-calls-per-day", "1",
-                    "callgate.cloudapi.connect-limit.max-connects", "5");
+                    "callgate.cloudapi.connect-limit.max-connects", "5",
+                    "callgate.media.max-calls", "1");
         }
     }
 
@@ -136,5 +137,26 @@ class CloudApiLimitsTest {
             pool.shutdownNow();
             Database.execute("delete from cloudapi_connect_attempts where phone_number_id = ?", number);
         }
+    }
+
+    @Test
+    void aCallOverMediaCapacityIsRefusedBeforeAnythingReachesMeta() {
+        String first = Webhooks.newUser();
+        SimulatorAdminClient.script(first, "neverAnswer", true);
+        String holder = "cap-" + java.util.UUID.randomUUID();
+        String refused = "cap-" + java.util.UUID.randomUUID();
+        dev.callgate.support.Commands.send(holder, dev.callgate.support.Commands.initiate("c-" + holder, holder, PNID,
+                first, null));
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                "RINGING".equals(given().get("/v1/calls/" + holder).then().extract().path("state")));
+        dev.callgate.support.Commands.send(refused, dev.callgate.support.Commands.initiate("c-" + refused, refused,
+                PNID, Webhooks.newUser(), null));
+        await().atMost(Duration.ofSeconds(15)).until(() ->
+                "ENDED".equals(given().get("/v1/calls/" + refused).then().extract().path("state")));
+        given().get("/v1/calls/" + refused).then()
+                .body("outcome", org.hamcrest.Matchers.equalTo("FAILED"))
+                .body("reason", org.hamcrest.Matchers.equalTo("over_capacity"));
+        assertThat((int) given().get("/simulator/calls").then().extract().path("size()")).isEqualTo(1);
+        given().delete("/v1/calls/" + holder).then().statusCode(202);
     }
 }

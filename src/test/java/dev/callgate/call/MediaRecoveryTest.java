@@ -1,0 +1,62 @@
+package dev.callgate.call;
+
+import dev.callgate.cloudapi.CloudApiClient;
+import dev.callgate.support.Database;
+import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.OnVertx;
+import dev.callgate.support.SignallingOffer;
+import dev.callgate.support.SimulatorAdminClient;
+import dev.callgate.support.Webhooks;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * A call left ringing by a previous process of this instance (its PeerConnection died with it) is ended
+ * FAILED(media_lost) and terminated at the Cloud API. The previous process is represented by the row it left behind;
+ * the recovery is the one that runs at start-up.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBroker.class)
+class MediaRecoveryTest {
+
+    @Inject
+    MediaRecovery recovery;
+    @Inject
+    Instance instance;
+    @Inject
+    CloudApiClient cloudApi;
+
+    @Test
+    void aCallWhoseMediaWasLostIsTerminatedAndEndsFailedMediaLost() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "neverAnswer", true);
+        // the call as Meta sees it: ringing
+        String whatsappCallId = OnVertx.await(() -> cloudApi.connect(Webhooks.PHONE_NUMBER_ID, user,
+                SignallingOffer.sdp(), null));
+        // and as the previous process left it in PostgreSQL
+        String callRef = "lost-" + UUID.randomUUID();
+        Database.execute("""
+                insert into calls (id, call_reference, whatsapp_call_id, phone_number_id, user_wa_id, direction, state,
+                                   media_owner, answer_applied, created_at, updated_at, version)
+                values (?, ?, ?, ?, ?, 'BUSINESS_INITIATED', 'RINGING', ?, true, now(), now(), 3)""",
+                UUID.randomUUID(), callRef, whatsappCallId, Webhooks.PHONE_NUMBER_ID, user, instance.id());
+
+        assertThat(OnVertx.await(() -> recovery.recover())).isGreaterThanOrEqualTo(1);
+
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "ENDED".equals(given().get("/v1/calls/" + callRef).then().extract().path("state")));
+        given().get("/v1/calls/" + callRef).then().body("outcome", equalTo("FAILED"))
+                .body("reason", equalTo("media_lost"));
+        assertThat(SimulatorAdminClient.call(whatsappCallId).getString("endReason")).isEqualTo("business_terminated");
+    }
+}
