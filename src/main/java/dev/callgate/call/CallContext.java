@@ -5,11 +5,16 @@ import java.util.UUID;
 /** What effects need to know of a call, copied out of the committed row. */
 public record CallContext(UUID callId, String callRef, CallDirection direction, String phoneNumberId, String to,
                           String whatsappCallId, String bizOpaqueCallbackData, Double toneHz, String prompt,
-                          boolean record) {
+                          boolean record, java.time.Instant createdAt, java.time.Instant signalReceivedAt) {
 
-    static CallContext of(Call call) {
+    /**
+     * @param signalReceivedAt when the signal behind this transition reached Callgate (a webhook's receive time at
+     *                         the ingress), for latency metrics
+     */
+    static CallContext of(Call call, java.time.Instant signalReceivedAt) {
         return new CallContext(call.id, call.callRef, call.direction, call.phoneNumberId, call.userWaId,
-                call.whatsappCallId, call.bizOpaqueCallbackData, call.mediaToneHz, call.mediaPrompt, call.mediaRecord);
+                call.whatsappCallId, call.bizOpaqueCallbackData, call.mediaToneHz, call.mediaPrompt, call.mediaRecord,
+                call.createdAt, signalReceivedAt);
     }
 
     /** The key media and logs know the call by. */

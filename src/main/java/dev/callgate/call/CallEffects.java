@@ -81,7 +81,12 @@ public class CallEffects implements MediaListener {
                             : new CallSignal.MediaRefused(mediaRefusal(failure))));
         } else if (effect instanceof CallEffect.ApplyAnswer answer) {
             media.applyAnswer(key, answer.sdp()).whenComplete((ok, failure) -> {
-                if (failure != null) {
+                if (failure == null) {
+                    io.micrometer.core.instrument.Timer.builder("callgate.call.answer.apply")
+                            .description("From the connect webhook reaching the ingress to the SDP answer applied")
+                            .publishPercentiles(0.5, 0.99).register(registry)
+                            .record(java.time.Duration.between(call.signalReceivedAt(), java.time.Instant.now()));
+                } else {
                     LOG.errorf("call %s (%s): the SDP answer could not be applied: %s", call.callRef(),
                             call.whatsappCallId(), failure);
                     signal(call, new CallSignal.MediaFailed("answer_not_applied"));
@@ -98,6 +103,10 @@ public class CallEffects implements MediaListener {
             media.close(key);
             calls.remove(key);
         } else if (effect instanceof CallEffect.SendConnect connect) {
+            io.micrometer.core.instrument.Timer.builder("callgate.call.connect.overhead")
+                    .description("From the command (call created) to the connect request leaving, media offer included")
+                    .publishPercentiles(0.5, 0.99).register(registry)
+                    .record(java.time.Duration.between(call.createdAt(), java.time.Instant.now()));
             onContext(() -> cloudApi.connect(call.phoneNumberId(), call.to(), connect.offerSdp(),
                             call.bizOpaqueCallbackData())
                     .map(id -> (CallSignal) new CallSignal.ConnectSent(id))

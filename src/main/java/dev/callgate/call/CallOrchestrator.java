@@ -139,7 +139,7 @@ public class CallOrchestrator {
         }
         return Call.findByWhatsappId(record.callId()).chain(call -> {
             if (call != null) {
-                return transition(call, signal.get());
+                return transition(call, signal.get(), record.receivedAt());
             }
             if (signal.get() instanceof CallSignal.OfferReceived) {
                 LOG.infof("call %s: user-initiated call recorded; answering them comes with the permissions and "
@@ -158,6 +158,10 @@ public class CallOrchestrator {
 
     /** Runs the state machine on a loaded call, inside the caller's transaction. */
     private Uni<Step> transition(Call call, CallSignal signal) {
+        return transition(call, signal, Instant.now());
+    }
+
+    private Uni<Step> transition(Call call, CallSignal signal, Instant receivedAt) {
         Instant now = Instant.now();
         CallState before = call.state;
         Transition t = CallStateMachine.next(call.snapshot(), signal);
@@ -192,10 +196,10 @@ public class CallOrchestrator {
         if (signal instanceof CallSignal.MediaConnected) {
             io.micrometer.core.instrument.Timer.builder("callgate.call.setup")
                     .description("From the command (or the incoming call) to media connected")
-                    .publishPercentileHistogram().register(registry)
+                    .publishPercentileHistogram().publishPercentiles(0.5, 0.99).register(registry)
                     .record(java.time.Duration.between(call.createdAt, now));
         }
-        CallContext context = CallContext.of(call);
+        CallContext context = CallContext.of(call, receivedAt);
         if (signal instanceof CallSignal.ConnectSent && call.whatsappCallId != null) {
             // the call id is known now: take the webhooks that arrived before it, to replay after the commit
             return writes.chain(() -> lockCallId(call.whatsappCallId))

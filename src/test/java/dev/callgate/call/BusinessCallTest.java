@@ -96,6 +96,11 @@ class BusinessCallTest {
         }
         given().get("/v1/calls/" + callRef).then().statusCode(200)
                 .body("state", equalTo("ENDED")).body("outcome", equalTo("COMPLETED"));
+        for (String timer : List.of("callgate.call.connect.overhead", "callgate.call.answer.apply",
+                "callgate.call.setup")) {
+            assertThat(registry.find(timer).timer()).as(timer).isNotNull();
+            assertThat(registry.find(timer).timer().count()).as(timer).isPositive();
+        }
     }
 
     /** Places a call through Kafka and waits for its ENDED event; returns the event types and the ENDED data. */
