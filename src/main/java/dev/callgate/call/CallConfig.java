@@ -35,6 +35,14 @@ public interface CallConfig {
      */
     java.util.Optional<String> instanceId();
 
+    /** How often this instance says it is alive (and looks for calls of instances that stopped). */
+    @WithDefault("5s")
+    Duration heartbeatInterval();
+
+    /** An instance not seen for this long is gone: the calls whose media it held are ended (media_lost). */
+    @WithDefault("30s")
+    Duration deadAfter();
+
     /** How often due timers are looked for. */
     @WithDefault("250ms")
     Duration timerPollInterval();

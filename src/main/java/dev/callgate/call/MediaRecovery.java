@@ -13,8 +13,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * After a restart, the calls whose media this instance held are gone with the old process: each live one is ended as
- * FAILED(media_lost) and terminated at the Cloud API (by the state machine), so nobody is left on a silent, billed call.
+ * Calls whose PeerConnection is gone are ended as FAILED(media_lost) and terminated at the Cloud API (by the state
+ * machine), so nobody is left on a silent, billed call: after a restart, the calls this instance held before; and,
+ * on every heartbeat, the calls held by an instance that stopped saying it is alive ({@code instances.seen_at}).
  */
 @ApplicationScoped
 public class MediaRecovery {
@@ -27,16 +28,60 @@ public class MediaRecovery {
     private final MediaWorkerPool media;
     private final Instance instance;
     private final Vertx vertx;
+    private final CallConfig config;
+    private long timer = -1;
 
-    public MediaRecovery(CallOrchestrator orchestrator, MediaWorkerPool media, Instance instance, Vertx vertx) {
+    public MediaRecovery(CallOrchestrator orchestrator, MediaWorkerPool media, Instance instance, Vertx vertx,
+                         CallConfig config) {
         this.orchestrator = orchestrator;
         this.media = media;
         this.instance = instance;
         this.vertx = vertx;
+        this.config = config;
+    }
+
+    void onStop(@Observes io.quarkus.runtime.ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+    }
+
+    /** Says this instance is alive. */
+    Uni<Void> heartbeat() {
+        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                        "insert into instances (id) values (?1) on conflict (id) do update set seen_at = now()")
+                .setParameter(1, instance.id()).executeUpdate())).replaceWithVoid();
+    }
+
+    /** Ends the live calls whose media owner is another instance that is gone; returns how many. */
+    public Uni<Integer> reapDeadOwners() {
+        double deadSeconds = config.deadAfter().toMillis() / 1000.0;
+        return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select cast(c.id as text), c.media_owner from calls c"
+                                + " left join instances i on i.id = c.media_owner"
+                                + " where c.media_owner is not null and c.media_owner <> ?1"
+                                + " and c.state in ('OFFERING','DIALING','RINGING','CONNECTING','ACTIVE',"
+                                + "'PRE_ACCEPTED','ACCEPTING')"
+                                + " and (i.id is null or i.seen_at < now() - make_interval(secs => ?2)) limit 100",
+                        Object[].class)
+                .setParameter(1, instance.id()).setParameter(2, deadSeconds).getResultList()))
+                .chain(rows -> {
+                    Uni<Integer> ended = Uni.createFrom().item(0);
+                    for (Object[] row : rows) {
+                        UUID id = UUID.fromString((String) row[0]);
+                        LOG.warnf("call %s: its media owner %s is gone; ending it (media_lost)", id, row[1]);
+                        ended = ended.chain(n -> orchestrator.signal(id, new CallSignal.MediaFailed("media_lost"))
+                                .replaceWith(n + 1));
+                    }
+                    return ended;
+                });
     }
 
     void onStart(@Observes StartupEvent event) {
-        SafeContext.run(vertx, () -> recover().subscribe().with(
+        timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> SafeContext.run(vertx, () ->
+                heartbeat().chain(this::reapDeadOwners).subscribe().with(n -> {
+                }, failure -> LOG.warnf("heartbeat failed: %s", failure.toString()))));
+        SafeContext.run(vertx, () -> heartbeat().chain(this::recover).subscribe().with(
                 n -> {
                     if (n > 0) {
                         LOG.warnf("ended %d call(s) whose media this instance lost in a restart", n);

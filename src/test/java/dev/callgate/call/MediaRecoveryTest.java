@@ -59,4 +59,37 @@ class MediaRecoveryTest {
                 .body("reason", equalTo("media_lost"));
         assertThat(SimulatorAdminClient.call(whatsappCallId).getString("endReason")).isEqualTo("business_terminated");
     }
+
+    /** Inserts a ringing call as an instance with this owner would have left it. */
+    private String ringingCallOwnedBy(String owner) {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "neverAnswer", true);
+        String whatsappCallId = OnVertx.await(() -> cloudApi.connect(Webhooks.PHONE_NUMBER_ID, user,
+                SignallingOffer.sdp(), null));
+        String callRef = "owned-" + UUID.randomUUID();
+        Database.execute("""
+                insert into calls (id, call_reference, whatsapp_call_id, phone_number_id, user_wa_id, direction, state,
+                                   media_owner, answer_applied, created_at, updated_at, version)
+                values (?, ?, ?, ?, ?, 'BUSINESS_INITIATED', 'RINGING', ?, true, now(), now(), 1)""",
+                UUID.randomUUID(), callRef, whatsappCallId, Webhooks.PHONE_NUMBER_ID, user, owner);
+        return callRef;
+    }
+
+    @Test
+    void callsOfAnInstanceThatIsGoneAreEndedAndThoseOfALiveOneAreNot() {
+        String alive = "alive-" + UUID.randomUUID();
+        Database.execute("insert into instances (id, seen_at) values (?, now())", alive);
+        String ghostsCall = ringingCallOwnedBy("gone-" + UUID.randomUUID()); // never heard of: gone
+        String aliveCall = ringingCallOwnedBy(alive);
+
+        assertThat(OnVertx.await(() -> recovery.reapDeadOwners())).isGreaterThanOrEqualTo(1);
+
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "ENDED".equals(given().get("/v1/calls/" + ghostsCall).then().extract().path("state")));
+        given().get("/v1/calls/" + ghostsCall).then().body("outcome", equalTo("FAILED"))
+                .body("reason", equalTo("media_lost"));
+        given().get("/v1/calls/" + aliveCall).then().body("state", equalTo("RINGING"));
+        Database.execute("update calls set state = 'ENDED', outcome = 'CANCELLED' where call_reference = ?",
+                aliveCall);
+    }
 }
