@@ -61,9 +61,15 @@ public class WebhookPublisher {
         if (records.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        List<Uni<Void>> sends = records.stream().map(this::send).toList();
+        // One after the other: a record is sent only once the one before it is acknowledged, so a failure leaves at
+        // most a prefix of the webhook on the topic (Meta's retry repeats it; consumers dedup), never a later event
+        // without an earlier one (a terminate without its connect).
+        Uni<Void> sends = Uni.createFrom().voidItem();
+        for (WebhookRecord record : records) {
+            sends = sends.chain(() -> send(record));
+        }
         long start = System.nanoTime();
-        return Uni.join().all(sends).andFailFast()
+        return sends
                 .ifNoItem().after(timeout).failWith(() -> new TimeoutException())
                 .onItem().invoke(() -> ackLatency.record(Duration.ofNanos(System.nanoTime() - start)))
                 .onFailure().transform(cause -> new PublishFailedException(cause instanceof TimeoutException

@@ -27,24 +27,6 @@ interface FrameSource {
 
     /** Writes one 16-bit sample on every channel of frame {@code i}. */
     static void put(byte[] buf, int i, short s, int channels, int bytesPerFrame, boolean little) {
-        int width = bytesPerFrame / channels;
-        int pos = i * bytesPerFrame;
-        byte hi = (byte) (s >> 8);
-        byte lo = (byte) s;
-        for (int c = 0; c < channels; c++) {
-            if (little) {
-                for (int z = 0; z < width - 2; z++) {
-                    buf[pos++] = 0;
-                }
-                buf[pos++] = lo;
-                buf[pos++] = hi;
-            } else {
-                buf[pos++] = hi;
-                buf[pos++] = lo;
-                for (int z = 0; z < width - 2; z++) {
-                    buf[pos++] = 0;
-                }
-            }
-        }
+        ToneGenerator.writeSample(buf, i * bytesPerFrame, s, channels, bytesPerFrame / channels, little);
     }
 }

@@ -74,25 +74,33 @@ public final class ToneGenerator {
         boolean little = order == ByteOrder.LITTLE_ENDIAN;
         int pos = offset;
         for (int i = 0; i < frames; i++) {
-            short s = nextSample(sampleRate);
-            byte hi = (byte) (s >> 8);
-            byte lo = (byte) s;
-            for (int c = 0; c < channels; c++) {
-                if (little) {
-                    for (int z = 0; z < width - 2; z++) {
-                        buf[pos++] = 0;
-                    }
-                    buf[pos++] = lo;
-                    buf[pos++] = hi;
-                } else {
-                    buf[pos++] = hi;
-                    buf[pos++] = lo;
-                    for (int z = 0; z < width - 2; z++) {
-                        buf[pos++] = 0;
-                    }
+            pos = writeSample(buf, pos, nextSample(sampleRate), channels, width, little);
+        }
+        return frames;
+    }
+
+    /**
+     * Writes one 16-bit sample on every channel of one frame at {@code pos}: the value in the two most significant bytes
+     * of each {@code width}-byte channel sample, any lower bytes zeroed. Returns the position after the frame.
+     */
+    static int writeSample(byte[] buf, int pos, short s, int channels, int width, boolean little) {
+        byte hi = (byte) (s >> 8);
+        byte lo = (byte) s;
+        for (int c = 0; c < channels; c++) {
+            if (little) {
+                for (int z = 0; z < width - 2; z++) {
+                    buf[pos++] = 0;
+                }
+                buf[pos++] = lo;
+                buf[pos++] = hi;
+            } else {
+                buf[pos++] = hi;
+                buf[pos++] = lo;
+                for (int z = 0; z < width - 2; z++) {
+                    buf[pos++] = 0;
                 }
             }
         }
-        return frames;
+        return pos;
     }
 }
