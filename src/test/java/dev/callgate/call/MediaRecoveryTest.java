@@ -38,30 +38,24 @@ class MediaRecoveryTest {
 
     @Test
     void aCallWhoseMediaWasLostIsTerminatedAndEndsFailedMediaLost() {
-        String user = Webhooks.newUser();
-        SimulatorAdminClient.script(user, "neverAnswer", true);
-        // the call as Meta sees it: ringing
-        String whatsappCallId = OnVertx.await(() -> cloudApi.connect(Webhooks.PHONE_NUMBER_ID, user,
-                SignallingOffer.sdp(), null));
-        // and as the previous process left it in PostgreSQL
-        String callRef = "lost-" + UUID.randomUUID();
-        Database.execute("""
-                insert into calls (id, call_reference, whatsapp_call_id, phone_number_id, user_wa_id, direction, state,
-                                   media_owner, answer_applied, created_at, updated_at, version)
-                values (?, ?, ?, ?, ?, 'BUSINESS_INITIATED', 'RINGING', ?, true, now(), now(), 3)""",
-                UUID.randomUUID(), callRef, whatsappCallId, Webhooks.PHONE_NUMBER_ID, user, instance.id());
+        LeftBehind call = ringingCallOwnedBy(instance.id());
 
         assertThat(OnVertx.await(() -> recovery.recover())).isGreaterThanOrEqualTo(1);
 
         await().atMost(Duration.ofSeconds(30)).until(() ->
-                "ENDED".equals(given().get("/v1/calls/" + callRef).then().extract().path("state")));
-        given().get("/v1/calls/" + callRef).then().body("outcome", equalTo("FAILED"))
+                "ENDED".equals(given().get("/v1/calls/" + call.callRef()).then().extract().path("state")));
+        given().get("/v1/calls/" + call.callRef()).then().body("outcome", equalTo("FAILED"))
                 .body("reason", equalTo("media_lost"));
-        assertThat(SimulatorAdminClient.call(whatsappCallId).getString("endReason")).isEqualTo("business_terminated");
+        assertThat(SimulatorAdminClient.call(call.whatsappCallId()).getString("endReason"))
+                .isEqualTo("business_terminated");
+    }
+
+    /** A call as a previous process left it in PostgreSQL: ringing at Meta, its media owner as given. */
+    private record LeftBehind(String callRef, String whatsappCallId) {
     }
 
     /** Inserts a ringing call as an instance with this owner would have left it. */
-    private String ringingCallOwnedBy(String owner) {
+    private LeftBehind ringingCallOwnedBy(String owner) {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "neverAnswer", true);
         String whatsappCallId = OnVertx.await(() -> cloudApi.connect(Webhooks.PHONE_NUMBER_ID, user,
@@ -72,15 +66,15 @@ class MediaRecoveryTest {
                                    media_owner, answer_applied, created_at, updated_at, version)
                 values (?, ?, ?, ?, ?, 'BUSINESS_INITIATED', 'RINGING', ?, true, now(), now(), 1)""",
                 UUID.randomUUID(), callRef, whatsappCallId, Webhooks.PHONE_NUMBER_ID, user, owner);
-        return callRef;
+        return new LeftBehind(callRef, whatsappCallId);
     }
 
     @Test
     void callsOfAnInstanceThatIsGoneAreEndedAndThoseOfALiveOneAreNot() {
         String alive = "alive-" + UUID.randomUUID();
         Database.execute("insert into instances (id, seen_at) values (?, now())", alive);
-        String ghostsCall = ringingCallOwnedBy("gone-" + UUID.randomUUID()); // never heard of: gone
-        String aliveCall = ringingCallOwnedBy(alive);
+        String ghostsCall = ringingCallOwnedBy("gone-" + UUID.randomUUID()).callRef(); // never heard of: gone
+        String aliveCall = ringingCallOwnedBy(alive).callRef();
 
         assertThat(OnVertx.await(() -> recovery.reapDeadOwners())).isGreaterThanOrEqualTo(1);
 
