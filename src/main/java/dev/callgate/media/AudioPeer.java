@@ -6,7 +6,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,7 +13,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
@@ -28,7 +26,6 @@ import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioOptions;
 import dev.onvoid.webrtc.media.audio.AudioSource;
@@ -63,6 +60,7 @@ public final class AudioPeer implements AutoCloseable {
     private final AtomicLong framesSent = new AtomicLong();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final ThreadPoolExecutor executor;
+    private final SdpCallbacks callbacks;
 
     private final CompletableFuture<Void> connected = new CompletableFuture<>();
     private final CompletableFuture<Void> gatheringComplete = new CompletableFuture<>();
@@ -93,6 +91,7 @@ public final class AudioPeer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.callbacks = new SdpCallbacks(executor, "audio peer " + name, this::closedException);
     }
 
     /**
@@ -165,7 +164,7 @@ public final class AudioPeer implements AutoCloseable {
             return closedFuture();
         }
         CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-        p.createOffer(new RTCOfferOptions(), new CreateObserver(created));
+        p.createOffer(new RTCOfferOptions(), callbacks.created(created));
         return created.thenComposeAsync(this::setLocal, executor)
                 .thenComposeAsync(v -> localSdpWhenGathered(), executor);
     }
@@ -183,7 +182,7 @@ public final class AudioPeer implements AutoCloseable {
                         return CompletableFuture.<RTCSessionDescription>failedFuture(closedException());
                     }
                     CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-                    q.createAnswer(new RTCAnswerOptions(), new CreateObserver(created));
+                    q.createAnswer(new RTCAnswerOptions(), callbacks.created(created));
                     return created;
                 }, executor)
                 .thenComposeAsync(this::setLocal, executor)
@@ -326,7 +325,7 @@ public final class AudioPeer implements AutoCloseable {
             return closedFuture();
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        p.setLocalDescription(description, new SetObserver(done));
+        p.setLocalDescription(description, callbacks.set(done));
         return done;
     }
 
@@ -336,7 +335,7 @@ public final class AudioPeer implements AutoCloseable {
             return closedFuture();
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        p.setRemoteDescription(description, new SetObserver(done));
+        p.setRemoteDescription(description, callbacks.set(done));
         return done;
     }
 
@@ -372,18 +371,7 @@ public final class AudioPeer implements AutoCloseable {
 
     /** Completes a future on this peer's thread (never on the calling native thread). */
     private <T> void completeLater(CompletableFuture<T> future, T value, Throwable error) {
-        Runnable r = () -> {
-            if (error != null) {
-                future.completeExceptionally(error);
-            } else {
-                future.complete(value);
-            }
-        };
-        try {
-            executor.execute(r);
-        } catch (RejectedExecutionException e) {
-            future.completeExceptionally(closedException());
-        }
+        callbacks.complete(future, value, error);
     }
 
     private void onRemoteAudio(byte[] data, int bitsPerSample, int sampleRate, int channels, int frames) {
@@ -492,42 +480,6 @@ public final class AudioPeer implements AutoCloseable {
         @Override
         public void onTrack(RTCRtpTransceiver transceiver) {
             onRemoteTrack(transceiver);
-        }
-    }
-
-    private final class CreateObserver implements CreateSessionDescriptionObserver {
-        private final CompletableFuture<RTCSessionDescription> future;
-
-        CreateObserver(CompletableFuture<RTCSessionDescription> future) {
-            this.future = future;
-        }
-
-        @Override
-        public void onSuccess(RTCSessionDescription description) {
-            completeLater(future, description, null);
-        }
-
-        @Override
-        public void onFailure(String error) {
-            completeLater(future, null, new IllegalStateException("audio peer " + name + ": " + error));
-        }
-    }
-
-    private final class SetObserver implements SetSessionDescriptionObserver {
-        private final CompletableFuture<Void> future;
-
-        SetObserver(CompletableFuture<Void> future) {
-            this.future = future;
-        }
-
-        @Override
-        public void onSuccess() {
-            completeLater(future, null, null);
-        }
-
-        @Override
-        public void onFailure(String error) {
-            completeLater(future, null, new IllegalStateException("audio peer " + name + ": " + error));
         }
     }
 }

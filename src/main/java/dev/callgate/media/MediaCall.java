@@ -12,7 +12,6 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCConfiguration;
@@ -25,7 +24,6 @@ import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioOptions;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
@@ -80,12 +78,14 @@ final class MediaCall {
     private AudioTrack remoteTrack;
     private final AudioTrackSink sink = this::onRemoteAudio;
     private volatile boolean loggedSinkError;
+    private final SdpCallbacks callbacks;
 
     MediaCall(String key, MediaOptions options, ScheduledExecutorService executor, Events events,
             long disconnectedTimeoutMillis) {
         this.key = key;
         this.options = options;
         this.executor = executor;
+        this.callbacks = new SdpCallbacks(executor, "call " + key, this::closedException);
         this.events = events;
         this.disconnectedTimeoutMillis = disconnectedTimeoutMillis;
     }
@@ -118,7 +118,7 @@ final class MediaCall {
     /** We offer: create the offer, set it locally, wait for full gathering; completes {@link #localSdp}. */
     void startOffer() {
         CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-        if (!withPc(p -> p.createOffer(new RTCOfferOptions(), new CreateObserver(created)))) {
+        if (!withPc(p -> p.createOffer(new RTCOfferOptions(), callbacks.created(created)))) {
             localSdp.completeExceptionally(closedException());
             return;
         }
@@ -132,7 +132,7 @@ final class MediaCall {
         setRemote(new RTCSessionDescription(RTCSdpType.OFFER, AudioPeer.crlf(remoteOffer)))
                 .thenComposeAsync(v -> {
                     CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-                    if (!withPc(p -> p.createAnswer(new RTCAnswerOptions(), new CreateObserver(created)))) {
+                    if (!withPc(p -> p.createAnswer(new RTCAnswerOptions(), callbacks.created(created)))) {
                         return CompletableFuture.<RTCSessionDescription>failedFuture(closedException());
                     }
                     return created;
@@ -287,7 +287,7 @@ final class MediaCall {
 
     private CompletableFuture<Void> setLocal(RTCSessionDescription description) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (!withPc(p -> p.setLocalDescription(description, new SetObserver(done)))) {
+        if (!withPc(p -> p.setLocalDescription(description, callbacks.set(done)))) {
             return CompletableFuture.failedFuture(closedException());
         }
         return done;
@@ -295,7 +295,7 @@ final class MediaCall {
 
     private CompletableFuture<Void> setRemote(RTCSessionDescription description) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        if (!withPc(p -> p.setRemoteDescription(description, new SetObserver(done)))) {
+        if (!withPc(p -> p.setRemoteDescription(description, callbacks.set(done)))) {
             return CompletableFuture.failedFuture(closedException());
         }
         return done;
@@ -331,17 +331,7 @@ final class MediaCall {
     }
 
     private <T> void completeLater(CompletableFuture<T> future, T value, Throwable error) {
-        try {
-            executor.execute(() -> {
-                if (error != null) {
-                    future.completeExceptionally(error);
-                } else {
-                    future.complete(value);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            future.completeExceptionally(closedException());
-        }
+        callbacks.complete(future, value, error);
     }
 
     private void onRemoteAudio(byte[] data, int bitsPerSample, int sampleRate, int channels, int frames) {
@@ -443,42 +433,6 @@ final class MediaCall {
         @Override
         public void onTrack(RTCRtpTransceiver transceiver) {
             onRemoteTrack(transceiver);
-        }
-    }
-
-    private final class CreateObserver implements CreateSessionDescriptionObserver {
-        private final CompletableFuture<RTCSessionDescription> future;
-
-        CreateObserver(CompletableFuture<RTCSessionDescription> future) {
-            this.future = future;
-        }
-
-        @Override
-        public void onSuccess(RTCSessionDescription description) {
-            completeLater(future, description, null);
-        }
-
-        @Override
-        public void onFailure(String error) {
-            completeLater(future, null, new IllegalStateException("call " + key + ": " + error));
-        }
-    }
-
-    private final class SetObserver implements SetSessionDescriptionObserver {
-        private final CompletableFuture<Void> future;
-
-        SetObserver(CompletableFuture<Void> future) {
-            this.future = future;
-        }
-
-        @Override
-        public void onSuccess() {
-            completeLater(future, null, null);
-        }
-
-        @Override
-        public void onFailure(String error) {
-            completeLater(future, null, new IllegalStateException("call " + key + ": " + error));
         }
     }
 }

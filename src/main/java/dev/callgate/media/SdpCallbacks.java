@@ -1,0 +1,76 @@
+package dev.callgate.media;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * Hands libwebrtc's callbacks over to a peer's own executor: futures are completed there, never on the calling native
+ * thread. One per {@link AudioPeer} or {@link MediaCall}.
+ */
+final class SdpCallbacks {
+
+    private final Executor executor;
+    private final String label;
+    private final Supplier<? extends Throwable> whenClosed;
+
+    /**
+     * @param label      names the peer in errors ("audio peer x", "call y")
+     * @param whenClosed the failure for a future whose completion the closed executor refused
+     */
+    SdpCallbacks(Executor executor, String label, Supplier<? extends Throwable> whenClosed) {
+        this.executor = executor;
+        this.label = label;
+        this.whenClosed = whenClosed;
+    }
+
+    /** Completes the future on the executor (exceptionally when {@code error} is set). */
+    <T> void complete(CompletableFuture<T> future, T value, Throwable error) {
+        try {
+            executor.execute(() -> {
+                if (error != null) {
+                    future.completeExceptionally(error);
+                } else {
+                    future.complete(value);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(whenClosed.get());
+        }
+    }
+
+    /** An observer of createOffer / createAnswer that completes the future. */
+    CreateSessionDescriptionObserver created(CompletableFuture<RTCSessionDescription> future) {
+        return new CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(RTCSessionDescription description) {
+                complete(future, description, null);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                complete(future, null, new IllegalStateException(label + ": " + error));
+            }
+        };
+    }
+
+    /** An observer of setLocalDescription / setRemoteDescription that completes the future. */
+    SetSessionDescriptionObserver set(CompletableFuture<Void> future) {
+        return new SetSessionDescriptionObserver() {
+            @Override
+            public void onSuccess() {
+                complete(future, null, null);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                complete(future, null, new IllegalStateException(label + ": " + error));
+            }
+        };
+    }
+}
