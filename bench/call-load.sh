@@ -13,16 +13,9 @@ cd "$repo"
 out=target/bench-dev-app
 ./mvnw -B -q package -DskipTests -Dquarkus.profile=dev -Dquarkus.package.output-directory=bench-dev-app
 port=18081
-java -Xmx1g -Dquarkus.profile=dev -Dquarkus.http.port=$port -Dquarkus.log.level=WARN \
-  -jar $out/quarkus-run.jar > target/bench-call-app.log 2>&1 &
-app=$!
-trap 'kill $app 2>/dev/null; wait $app 2>/dev/null || true' EXIT
-deadline=$((SECONDS + 90))
-until curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null; do
-  kill -0 $app 2>/dev/null || { echo "the app exited; see target/bench-call-app.log" >&2; exit 1; }
-  (( SECONDS > deadline )) && { echo "the app was not ready within 90 s" >&2; exit 1; }
-  sleep 1
-done
+source "$here/app.sh"
+start_app target/bench-call-app.log $port \
+  java -Xmx1g -Dquarkus.profile=dev -Dquarkus.http.port=$port -Dquarkus.log.level=WARN -jar $out/quarkus-run.jar
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; commit $(git rev-parse --short HEAD)"
 java "$here/CallLoad.java" --url "http://127.0.0.1:$port" --pid "$app" "$@"
 kill $app; wait $app 2>/dev/null || true

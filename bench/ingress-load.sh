@@ -12,18 +12,10 @@ ensure_prerequisites
 cd "$repo"
 [[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -B -q package -DskipTests
 port=${BENCH_PORT:-18080}
-CALLGATE_WHATSAPP_APP_SECRET=bench-app-secret CALLGATE_WHATSAPP_VERIFY_TOKEN=bench-verify-token \
-  CALLGATE_CLOUDAPI_ACCESS_TOKEN=bench-access-token \
-  CALLGATE_HTTP_PORT=$port QUARKUS_LOG_LEVEL=WARN \
-  java -Xmx1g -jar target/quarkus-app/quarkus-run.jar > target/bench-app.log 2>&1 &
-app=$!
-trap 'kill $app 2>/dev/null; wait $app 2>/dev/null || true' EXIT
-deadline=$((SECONDS + 60))
-until curl -fs "http://127.0.0.1:$port/q/health/ready" >/dev/null; do
-  kill -0 $app 2>/dev/null || { echo "the app exited; see target/bench-app.log" >&2; exit 1; }
-  (( SECONDS > deadline )) && { echo "the app was not ready within 60 s" >&2; exit 1; }
-  sleep 1
-done
+source "$here/app.sh"
+start_app target/bench-app.log "$port" env CALLGATE_WHATSAPP_APP_SECRET=bench-app-secret \
+  CALLGATE_WHATSAPP_VERIFY_TOKEN=bench-verify-token CALLGATE_CLOUDAPI_ACCESS_TOKEN=bench-access-token \
+  CALLGATE_HTTP_PORT="$port" QUARKUS_LOG_LEVEL=WARN java -Xmx1g -jar target/quarkus-app/quarkus-run.jar
 db() { psql -qAtX -h 127.0.0.1 -U "${CALLGATE_DB_USER:-callgate}" callgate -c "$1"; }
 # Waits until the query's answer stops changing for 3 s (the consumer has drained callgate.webhooks).
 settle() { local last=-1 now; while now=$(db "$1"); [[ $now != "$last" ]]; do last=$now; sleep 3; done; }
