@@ -1,8 +1,11 @@
-// Load driver for business-initiated calls through a running Callgate with its built-in simulator (dev profile).
-//   java bench/CallLoad.java [--url http://127.0.0.1:18081] [--calls 40] [--concurrency 10] [--talk-ms 4000] [--pid N]
-// Each call: the simulated user (scripted through /simulator) answers after 300 ms, talks --talk-ms, hangs up; the
-// call is placed with POST /v1/calls (tone 1000 Hz). Reports outcomes, the calls up at once, Callgate's own latency
-// quantiles from /q/metrics (connect overhead, answer apply, setup), whether both sides heard each other, and RSS.
+// Load driver for business-initiated calls through a running Callgate and a Cloud API simulator (bench/call-load.sh
+// runs them as two processes).
+//   java bench/CallLoad.java [--url http://127.0.0.1:18081] [--simulator-url URL (default: --url)] [--api-key K]
+//        [--calls 40] [--concurrency 10] [--talk-ms 4000] [--pid N (Callgate's, for RSS)]
+// Each call: the simulated user (scripted through /simulator) answers after 300 ms, talks --talk-ms (tone 660 Hz),
+// hangs up; the call is placed with POST /v1/calls (tone 1000 Hz). Reports outcomes, the calls up at once, Callgate's
+// own latency quantiles from /q/metrics (connect overhead, answer apply, setup), how many calls were heard both ways
+// (the phone's dominant received frequency is 1000 Hz, Callgate's is 660 Hz), and Callgate's RSS.
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,14 +23,18 @@ public class CallLoad {
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static String base;
+    static String simulator;
+    static String apiKey;
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new HashMap<>(Map.of("url", "http://127.0.0.1:18081", "calls", "40",
-                "concurrency", "10", "talk-ms", "4000", "pid", ""));
+                "concurrency", "10", "talk-ms", "4000", "pid", "", "api-key", ""));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         base = opt.get("url");
+        simulator = opt.getOrDefault("simulator-url", base);
+        apiKey = opt.get("api-key");
         int calls = Integer.parseInt(opt.get("calls"));
         int concurrency = Integer.parseInt(opt.get("concurrency"));
         long talk = Long.parseLong(opt.get("talk-ms"));
@@ -49,14 +56,14 @@ public class CallLoad {
             done.add(pool.submit(() -> {
                 String user = String.format("4917%09d", n + (System.nanoTime() % 1000) * 1000);
                 String ref = "load-" + UUID.randomUUID();
-                send("PUT", "/simulator/users/" + user,
+                send("PUT", simulator + "/simulator/users/" + user,
                         "{\"answerAfterMs\":300,\"hangUpAfterMs\":" + talk + ",\"toneHz\":660}");
-                send("POST", "/v1/calls", "{\"callRef\":\"" + ref + "\",\"phoneNumberId\":\"106540352242922\","
+                send("POST", base + "/v1/calls", "{\"callRef\":\"" + ref + "\",\"phoneNumberId\":\"106540352242922\","
                         + "\"to\":\"" + user + "\",\"media\":{\"tone\":1000}}");
                 boolean counted = false;
                 boolean checked = false;
                 while (true) {
-                    String call = send("GET", "/v1/calls/" + ref, null);
+                    String call = send("GET", base + "/v1/calls/" + ref, null);
                     String state = field(call, "state");
                     if (!counted && "ACTIVE".equals(state)) {
                         counted = true;
@@ -67,9 +74,11 @@ public class CallLoad {
                     }
                     if (counted && !checked && "ACTIVE".equals(state)) {
                         String wacid = field(call, "whatsappCallId");
-                        String report = send("GET", "/simulator/calls/" + wacid, null);
+                        String report = send("GET", simulator + "/simulator/calls/" + wacid, null);
                         Matcher m = Pattern.compile("\"dominantHz\":([0-9.]+)").matcher(report);
-                        if (m.find() && Math.abs(Double.parseDouble(m.group(1)) - 1000) < 15) {
+                        Matcher ours = Pattern.compile("\"receivedDominantHz\":([0-9.]+)").matcher(call);
+                        if (m.find() && Math.abs(Double.parseDouble(m.group(1)) - 1000) < 15
+                                && ours.find() && Math.abs(Double.parseDouble(ours.group(1)) - 660) < 15) {
                             heardBoth.incrementAndGet();
                             checked = true;
                         }
@@ -90,8 +99,8 @@ public class CallLoad {
         }
         pool.shutdown();
         double seconds = (System.nanoTime() - start) / 1e9;
-        String metrics = send("GET", "/q/metrics", null);
-        System.out.printf("calls=%d in %.1f s  outcomes=%s  peak_active=%d  phone_heard_our_tone=%d%n", calls, seconds,
+        String metrics = send("GET", base + "/q/metrics", null);
+        System.out.printf("calls=%d in %.1f s  outcomes=%s  peak_active=%d  heard_both_ways=%d%n", calls, seconds,
                 outcomes, peak.get(), heardBoth.get());
         for (String name : List.of("callgate_call_connect_overhead_seconds", "callgate_call_answer_apply_seconds",
                 "callgate_call_setup_seconds")) {
@@ -99,8 +108,9 @@ public class CallLoad {
         }
         long rssAfter = rss(pid);
         if (rssBefore > 0) {
-            System.out.printf("RSS before=%d MB  peak=%d MB  after=%d MB  (after-before)/call=%d kB%n",
-                    rssBefore / 1024, peakRss[0] / 1024, rssAfter / 1024, (rssAfter - rssBefore) / calls);
+            System.out.printf("RSS before=%d MB  peak=%d MB  after=%d MB  (peak-before)/peak_active=%d kB  "
+                            + "(after-before)/call=%d kB%n", rssBefore / 1024, peakRss[0] / 1024, rssAfter / 1024,
+                    (peakRss[0] - rssBefore) / Math.max(1, peak.get()), (rssAfter - rssBefore) / calls);
         }
         System.exit(0);
     }
@@ -132,8 +142,11 @@ public class CallLoad {
     }
 
     static String send(String method, String path, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(path)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json");
+        if (!apiKey.isBlank() && path.startsWith(base + "/v1/")) {
+            request = request.header("Authorization", "Bearer " + apiKey);
+        }
         request = body == null ? request.method(method, HttpRequest.BodyPublishers.noBody())
                 : request.method(method, HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());

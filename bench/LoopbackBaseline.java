@@ -1,6 +1,7 @@
 // Baseline for bench/call-load.sh: raw webrtc-java loopback pairs in one JVM (dev.callgate.media.AudioPeer, the same
 // recipe the pool uses), no Callgate, no Kafka, no database. Takes the same options as CallLoad and reads --calls and
-// --concurrency: that many pairs, that many at once; reports offer→connected and first-audio times and RSS per pair.
+// --concurrency and --talk-ms: that many pairs, that many at once, each kept up --talk-ms after its two-way audio was
+// measured; reports offer→connected and first-audio times, the pairs up at once, and RSS per pair.
 //   java -cp 'target/bench-dev-app/lib/boot/*:target/bench-dev-app/lib/main/*:target/bench-dev-app/app/*' bench/LoopbackBaseline.java --calls 40 --concurrency 10
 import dev.callgate.media.AudioPeer;
 
@@ -12,12 +13,15 @@ import java.util.concurrent.*;
 public class LoopbackBaseline {
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new HashMap<>(Map.of("calls", "40", "concurrency", "10"));
+        Map<String, String> opt = new HashMap<>(Map.of("calls", "40", "concurrency", "10", "talk-ms", "1000"));
         for (int i = 0; i + 1 < args.length; i += 2) {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         int calls = Integer.parseInt(opt.get("calls"));
         int concurrency = Integer.parseInt(opt.get("concurrency"));
+        long talk = Long.parseLong(opt.get("talk-ms"));
+        java.util.concurrent.atomic.AtomicInteger up = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
         long rssBefore = rss();
         List<Long> connect = Collections.synchronizedList(new ArrayList<>());
         List<Long> audio = Collections.synchronizedList(new ArrayList<>());
@@ -40,10 +44,12 @@ public class LoopbackBaseline {
                         Thread.sleep(10); // a measuring loop, not a test
                     }
                     audio.add(System.nanoTime() - t0);
+                    peak.accumulateAndGet(up.incrementAndGet(), Math::max);
                     synchronized (peakRss) {
                         peakRss[0] = Math.max(peakRss[0], rss());
                     }
-                    Thread.sleep(1000); // keep the pair up for a second, like a short call
+                    Thread.sleep(talk); // keep the pair up like a call
+                    up.decrementAndGet();
                 }
                 return null;
             }));
@@ -58,9 +64,10 @@ public class LoopbackBaseline {
         }
         pool.shutdown();
         System.out.printf("loopback baseline: pairs=%d  %d at a time  offer→connected p50=%.1f ms p99=%.1f ms  "
-                        + "two-way tones p50=%.1f ms p99=%.1f ms  RSS before=%d MB peak=%d MB (peak-before)/pair=%d kB%n",
-                calls, concurrency, pct(connect, 50), pct(connect, 99), pct(audio, 50), pct(audio, 99),
-                rssBefore / 1024, peakRss[0] / 1024, (peakRss[0] - rssBefore) / Math.max(1, concurrency));
+                        + "two-way tones p50=%.1f ms p99=%.1f ms  peak pairs up=%d  RSS before=%d MB peak=%d MB "
+                        + "(peak-before)/pair=%d kB%n",
+                calls, concurrency, pct(connect, 50), pct(connect, 99), pct(audio, 50), pct(audio, 99), peak.get(),
+                rssBefore / 1024, peakRss[0] / 1024, (peakRss[0] - rssBefore) / Math.max(1, peak.get()));
         System.exit(0);
     }
 

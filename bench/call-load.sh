@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Business-initiated calls under load, through the whole service: local Kafka, PostgreSQL, and Callgate built with
-# its simulator (dev profile) running as a packaged jar on port 18081. Then a raw webrtc-java loopback baseline in
-# the same run (bench/LoopbackBaseline.java): what the PeerConnections alone cost.
+# Business-initiated calls under load, through the whole service, with Meta's side in a second process:
+#   - process 1, the Cloud API simulator (a dev-profile build with calls off: CALLGATE_CALLS_ENABLED=false), on port
+#     18082: the Graph API, the users' WebRTC phones, and the webhook ingress its signed webhooks go to;
+#   - process 2, Callgate as shipped (the prod build, target/quarkus-app), on port 18081, measured: its RSS is read
+#     from /proc while the calls are up.
+# Both share local Kafka and PostgreSQL. Then a raw webrtc-java loopback baseline in the same run
+# (bench/LoopbackBaseline.java): what the PeerConnections alone cost.
 #   bench/call-load.sh [CallLoad options, e.g. --calls 40 --concurrency 10 --talk-ms 4000]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,14 +14,24 @@ source "$repo/deployment/local/prerequisites.sh"
 ensure_prerequisites
 "$repo/deployment/local/kafka.sh" start
 cd "$repo"
-out=target/bench-dev-app
+sim=target/bench-dev-app
+./mvnw -B -q package -DskipTests
 ./mvnw -B -q package -DskipTests -Dquarkus.profile=dev -Dquarkus.package.output-directory=bench-dev-app
+sim_port=18082
 port=18081
 source "$here/app.sh"
-start_app target/bench-call-app.log $port \
-  java -Xmx1g -Dquarkus.profile=dev -Dquarkus.http.port=$port -Dquarkus.log.level=WARN -jar $out/quarkus-run.jar
+start_app target/bench-simulator.log $sim_port \
+  java -Xmx1g -Dquarkus.profile=dev -Dquarkus.http.port=$sim_port -Dquarkus.log.level=WARN \
+  -Dcallgate.calls.enabled=false -jar $sim/quarkus-run.jar
+start_app target/bench-call-app.log $port env CALLGATE_HTTP_PORT=$port CALLGATE_INSTANCE_ID=bench \
+  CALLGATE_WHATSAPP_APP_SECRET=dev-app-secret CALLGATE_WHATSAPP_VERIFY_TOKEN=dev-verify-token \
+  CALLGATE_CLOUDAPI_ACCESS_TOKEN=sim-access-token CALLGATE_CLOUDAPI_BASE_URL=http://127.0.0.1:$sim_port \
+  CALLGATE_API_KEY=bench-api-key CALLGATE_MEDIA_MAX_CALLS="${CALLGATE_MEDIA_MAX_CALLS:-200}" QUARKUS_LOG_LEVEL=WARN \
+  java -Xmx1g -jar target/quarkus-app/quarkus-run.jar
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; commit $(git rev-parse --short HEAD)"
-java "$here/CallLoad.java" --url "http://127.0.0.1:$port" --pid "$app" "$@"
-kill $app; wait $app 2>/dev/null || true
+java "$here/CallLoad.java" --url "http://127.0.0.1:$port" --simulator-url "http://127.0.0.1:$sim_port" \
+  --api-key bench-api-key --pid "$app" "$@"
+stop_apps
 trap - EXIT
-java -cp "$out/lib/boot/*:$out/lib/main/*:$out/app/*" "$here/LoopbackBaseline.java" "$@"
+java -cp "target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/quarkus-app/app/*" \
+  "$here/LoopbackBaseline.java" "$@"

@@ -2,19 +2,41 @@ package dev.callgate.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.callgate.call.Call;
+import dev.callgate.media.MediaReport;
 
 import java.time.Instant;
 
-/** A call as the REST API shows it. */
+/**
+ * A call as the REST API shows it; {@code media} while the instance that answers holds the call's PeerConnection.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CallView(String callRef, String whatsappCallId, String direction, String phoneNumberId, String to,
                        String state, String outcome, String reason, Integer errorCode, String errorMessage,
-                       Long durationSeconds, Instant createdAt, Instant startedAt, Instant endedAt, String recording) {
+                       Long durationSeconds, Instant createdAt, Instant startedAt, Instant endedAt, String recording,
+                       String mediaOwner, Media media) {
+
+    /**
+     * The live media of a call: the PeerConnection state, 10 ms frames sent, and what is heard from the other side
+     * (frames, level of the last ~170 ms in dBFS, dominant frequency; 0 Hz for silence).
+     */
+    public record Media(String peerConnection, long framesSent, long framesReceived, double receivedLevelDbfs,
+                        double receivedDominantHz) {
+
+        static Media of(MediaReport report) {
+            return new Media(report.state(), report.framesSent(), report.received().frames(),
+                    report.received().levelDbfs(), report.received().dominantHz());
+        }
+    }
 
     static CallView of(Call call) {
+        return of(call, null);
+    }
+
+    static CallView of(Call call, MediaReport media) {
         return new CallView(call.callRef, call.whatsappCallId, call.direction.name(), call.phoneNumberId,
                 call.userWaId, call.state.name(), call.outcome == null ? null : call.outcome.name(),
                 call.failureReason, call.errorCode, call.errorMessage, call.durationSeconds, call.createdAt,
-                call.startedAt, call.endedAt, call.recordingPath);
+                call.startedAt, call.endedAt, call.recordingPath, call.mediaOwner,
+                media == null ? null : Media.of(media));
     }
 }

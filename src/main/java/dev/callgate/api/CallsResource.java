@@ -19,6 +19,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
+import dev.callgate.media.MediaWorkerPool;
+
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +34,11 @@ import java.util.UUID;
 public class CallsResource {
 
     private final CallOrchestrator orchestrator;
+    private final MediaWorkerPool media;
 
-    public CallsResource(CallOrchestrator orchestrator) {
+    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media) {
         this.orchestrator = orchestrator;
+        this.media = media;
     }
 
     @POST
@@ -64,12 +68,12 @@ public class CallsResource {
 
     @GET
     @Path("/{callRef}")
-    @Operation(summary = "One call: state, outcome, times")
+    @Operation(summary = "One call: state, outcome, times, and its live media when this instance holds it")
     @WithSession
     public Uni<Response> get(@RestPath String callRef) {
         return Call.findByRef(callRef).map(call -> call == null
                 ? ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call", "no call with callRef " + callRef)
-                : Response.ok(CallView.of(call)).build());
+                : Response.ok(CallView.of(call, media.report(call.mediaKey()).orElse(null))).build());
     }
 
     @GET

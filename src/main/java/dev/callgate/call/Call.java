@@ -116,6 +116,11 @@ public class Call extends PanacheEntityBase {
         updatedAt = now;
     }
 
+    /** The key media and logs know the call by (as {@link CallContext#mediaKey()}). */
+    public String mediaKey() {
+        return callRef != null ? callRef : id.toString();
+    }
+
     public static io.smallrye.mutiny.Uni<Call> findByRef(String callRef) {
         return find("callRef", callRef).firstResult();
     }

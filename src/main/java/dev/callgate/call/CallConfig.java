@@ -9,6 +9,22 @@ import java.time.Duration;
 @ConfigMapping(prefix = "callgate.calls")
 public interface CallConfig {
 
+    /**
+     * Whether this process places and tracks calls ({@code CALLGATE_CALLS_ENABLED}): consumes commands and webhooks,
+     * fires timers, relays events, holds media. {@code false} leaves a webhook ingress only (and, in dev and test
+     * builds, the Cloud API simulator): the ingress replicas of a split deployment.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * After a restart, how long this instance waits for the webhook consumer to work through what was on
+     * {@code callgate.webhooks} when it started, before it ends the calls whose media it lost (so a user's reject
+     * or hang-up that arrived meanwhile decides the outcome, not the restart).
+     */
+    @WithDefault("60s")
+    Duration restartCatchUp();
+
     /** Business-initiated: how long we let the user's phone ring. */
     @WithDefault("60s")
     Duration ringTimeout();

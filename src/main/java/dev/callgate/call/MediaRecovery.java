@@ -29,10 +29,12 @@ public class MediaRecovery {
     private final Instance instance;
     private final Vertx vertx;
     private final CallConfig config;
+    private final WebhookBacklog backlog;
     private long timer = -1;
 
     public MediaRecovery(CallOrchestrator orchestrator, MediaWorkerPool media, Instance instance, Vertx vertx,
-                         CallConfig config) {
+                         CallConfig config, WebhookBacklog backlog) {
+        this.backlog = backlog;
         this.orchestrator = orchestrator;
         this.media = media;
         this.instance = instance;
@@ -78,10 +80,13 @@ public class MediaRecovery {
     }
 
     void onStart(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            return;
+        }
         timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> SafeContext.run(vertx, () ->
                 heartbeat().chain(this::reapDeadOwners).subscribe().with(n -> {
                 }, failure -> LOG.warnf("heartbeat failed: %s", failure.toString()))));
-        SafeContext.run(vertx, () -> heartbeat().chain(this::recover).subscribe().with(
+        SafeContext.run(vertx, () -> heartbeat().chain(this::recoverAfterRestart).subscribe().with(
                 n -> {
                     if (n > 0) {
                         LOG.warnf("ended %d call(s) whose media this instance lost in a restart", n);
@@ -90,13 +95,34 @@ public class MediaRecovery {
                 failure -> LOG.errorf(failure, "media recovery failed")));
     }
 
+    /**
+     * After a restart: when calls this instance held are still live, first lets the webhook consumer work through
+     * the webhooks that were waiting on Kafka (a reject or hang-up that came while we were down ends its call with
+     * its true outcome), then ends the rest FAILED(media_lost). Bounded by {@code callgate.calls.restart-catch-up}.
+     */
+    Uni<Integer> recoverAfterRestart() {
+        return ownLiveCalls().chain(calls -> {
+            if (calls.isEmpty()) {
+                return Uni.createFrom().item(0);
+            }
+            LOG.infof("%d call(s) held by this instance before it restarted; catching up with the webhooks first",
+                    calls.size());
+            return backlog.awaitCaughtUp(config.restartCatchUp())
+                    .chain(() -> SafeContext.on(vertx, this::recover));
+        });
+    }
+
+    private Uni<List<Call>> ownLiveCalls() {
+        return Panache.withSession(() -> Call.<Call>list("mediaOwner = ?1 and state in ?2", instance.id(), WITH_MEDIA));
+    }
+
     /** Ends every live call this instance owned but whose media it no longer holds; returns how many. */
     public Uni<Integer> recover() {
-        return Panache.withSession(() -> Call.<Call>list("mediaOwner = ?1 and state in ?2", instance.id(), WITH_MEDIA))
+        return ownLiveCalls()
                 .chain(calls -> {
                     Uni<Integer> ended = Uni.createFrom().item(0);
                     for (Call call : calls) {
-                        if (media.report(call.callRef != null ? call.callRef : call.id.toString()).isPresent()) {
+                        if (media.report(call.mediaKey()).isPresent()) {
                             continue; // still held here: not lost
                         }
                         UUID id = call.id;

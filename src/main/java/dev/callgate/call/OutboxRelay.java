@@ -33,17 +33,23 @@ public class OutboxRelay {
 
     private final MutinyEmitter<String> emitter;
     private final Vertx vertx;
+    private final CallConfig config;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private volatile boolean stopped;
     private long timer = -1;
 
-    public OutboxRelay(@Channel("events-out") MutinyEmitter<String> emitter, Vertx vertx) {
+    public OutboxRelay(@Channel("events-out") MutinyEmitter<String> emitter, Vertx vertx, CallConfig config) {
         this.emitter = emitter;
         this.vertx = vertx;
+        this.config = config;
     }
 
     void start(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            stopped = true;
+            return;
+        }
         timer = vertx.setPeriodic(200, id -> wakeUp());
     }
 

@@ -2,8 +2,11 @@ package dev.callgate.call;
 
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.VertxContext;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+
+import java.util.function.Supplier;
 
 /**
  * Runs work from a timer, a media thread or a Cloud API callback on a fresh duplicated Vert.x context flagged safe,
@@ -18,5 +21,11 @@ final class SafeContext {
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         VertxContextSafetyToggle.setContextSafe(context, true);
         context.runOnContext(v -> work.run());
+    }
+
+    /** The result of {@code work}, run on a fresh safe context (e.g. after blocking work on a worker thread). */
+    static <T> Uni<T> on(Vertx vertx, Supplier<Uni<T>> work) {
+        return Uni.createFrom().emitter(emitter -> run(vertx, () -> work.get().subscribe()
+                .with(emitter::complete, emitter::fail)));
     }
 }

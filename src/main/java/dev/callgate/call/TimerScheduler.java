@@ -32,6 +32,9 @@ public class TimerScheduler {
     }
 
     void start(@Observes StartupEvent event) {
+        if (!config.enabled()) {
+            return;
+        }
         timer = vertx.setPeriodic(config.timerPollInterval().toMillis(), id -> poll());
     }
 

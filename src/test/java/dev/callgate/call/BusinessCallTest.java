@@ -73,6 +73,13 @@ class BusinessCallTest {
                 assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
                         .isCloseTo(1000, within(15.0));
             });
+            // the REST view shows the live media of a call this instance holds
+            io.restassured.path.json.JsonPath view = given().get("/v1/calls/" + callRef).then().statusCode(200)
+                    .extract().jsonPath();
+            assertThat(view.getString("media.peerConnection")).isEqualTo("CONNECTED");
+            assertThat(view.getDouble("media.receivedDominantHz")).isCloseTo(660, within(15.0));
+            assertThat(view.getLong("media.framesSent")).isPositive();
+            assertThat(view.getString("mediaOwner")).isNotBlank();
 
             List<ConsumerRecord<String, String>> all = events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.ended"), 1);

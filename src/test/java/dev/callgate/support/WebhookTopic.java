@@ -45,7 +45,13 @@ public final class WebhookTopic implements AutoCloseable {
 
     /** Waits until at least {@code count} records matching the filter have arrived; returns the matching ones. */
     public List<ConsumerRecord<String, String>> await(Predicate<ConsumerRecord<String, String>> filter, int count) {
-        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInSameThread().until(() -> {
+        return await(filter, count, Duration.ofSeconds(20));
+    }
+
+    /** As {@link #await(Predicate, int)}, waiting at most {@code max}. */
+    public List<ConsumerRecord<String, String>> await(Predicate<ConsumerRecord<String, String>> filter, int count,
+                                                      Duration max) {
+        Awaitility.await().atMost(max).pollInSameThread().until(() -> {
             poll();
             return matching(filter).size() >= count;
         });

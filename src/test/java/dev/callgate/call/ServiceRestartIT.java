@@ -1,0 +1,134 @@
+package dev.callgate.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.support.Commands;
+import dev.callgate.support.IngressAndSimulatorOnly;
+import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.ServiceProcess;
+import dev.callgate.support.SimulatorAdminClient;
+import dev.callgate.support.WebhookTopic;
+import dev.callgate.support.Webhooks;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged service as its own process, killed (SIGKILL) while a call rings and started again. This JVM holds what
+ * outlives it: Kafka, the webhook ingress and the Cloud API simulator with its WebRTC phones (calls are off here,
+ * {@link IngressAndSimulatorOnly}); the service process places the calls.
+ */
+@QuarkusTest
+@TestProfile(IngressAndSimulatorOnly.class)
+@WithTestResource(KafkaBroker.class)
+class ServiceRestartIT {
+
+    private static final Duration AFTER_RESTART = Duration.ofSeconds(60);
+    private static ServiceProcess service;
+    private final ObjectMapper json = new ObjectMapper();
+
+    @BeforeAll
+    static void startService() throws Exception {
+        service = new ServiceProcess("restart-it", 18091, 8081, Map.of()).start();
+    }
+
+    @AfterAll
+    static void stopService() throws Exception {
+        service.close();
+    }
+
+    @BeforeEach
+    void reset() throws Exception {
+        SimulatorAdminClient.reset();
+        if (!service.alive()) {
+            service.start();
+        }
+    }
+
+    private JsonNode data(ConsumerRecord<String, String> record) {
+        try {
+            return json.readTree(record.value()).path("data");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<String> types(WebhookTopic events, String callRef) {
+        return events.matching(r -> callRef.equals(r.key())).stream().map(r -> {
+            try {
+                return json.readTree(r.value()).path("type").asText().replace("dev.callgate.call.", "");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    /** Places a call to a user who lets it ring; returns its WhatsApp call id once the RINGING event is out. */
+    private String placeRingingCall(WebhookTopic events, String callRef, String user) {
+        SimulatorAdminClient.script(user, "neverAnswer", true, "toneHz", 660.0);
+        Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
+                user, "{\"tone\":1000}"));
+        ConsumerRecord<String, String> ringing = events.await(r -> callRef.equals(r.key())
+                && r.value().contains("dev.callgate.call.ringing"), 1, Duration.ofSeconds(30)).get(0);
+        String callId = data(ringing).path("whatsappCallId").asText();
+        assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("ringing_user");
+        return callId;
+    }
+
+    @Test
+    void aCallRingingWhenTheServiceIsKilledEndsMediaLostAndIsTerminatedAtTheCloudApi() throws Exception {
+        String callRef = "restart-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = placeRingingCall(events, callRef, Webhooks.newUser());
+
+            service.kill();
+            // nobody ends the call while the service is down: the user's phone still rings at Meta
+            assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("ringing_user");
+
+            service.start();
+            JsonNode ended = data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1, AFTER_RESTART).get(0));
+            assertThat(ended.path("outcome").asText()).isEqualTo("FAILED");
+            assertThat(ended.path("reason").asText()).isEqualTo("media_lost");
+            assertThat(types(events, callRef)).containsExactly("requested", "dialing", "ringing", "ended");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("ended");
+                assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated");
+            });
+        }
+    }
+
+    @Test
+    void aUserWhoRejectsWhileTheServiceIsDownDecidesTheOutcomeAfterTheRestart() throws Exception {
+        String callRef = "restart-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events");
+             WebhookTopic webhooks = WebhookTopic.webhooks()) {
+            String callId = placeRingingCall(events, callRef, Webhooks.newUser());
+
+            service.kill();
+            SimulatorAdminClient.userAction(callId, "reject");
+            // the ingress (alive in this JVM) put Meta's webhook on Kafka while the service was down
+            webhooks.await(r -> r.value().contains(callId) && r.value().contains("REJECTED"), 1);
+
+            service.start();
+            JsonNode ended = data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1, AFTER_RESTART).get(0));
+            assertThat(ended.path("outcome").asText()).as(ended.toString()).isEqualTo("REJECTED");
+            assertThat(types(events, callRef)).containsExactly("requested", "dialing", "ringing", "ended");
+            assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isNotEqualTo("business_terminated");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.callgate.support;
+
+import org.awaitility.Awaitility;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged Callgate (target/quarkus-app, prod build: no simulator in it) run as a separate process against the
+ * test's Kafka broker and PostgreSQL database, talking to the Cloud API simulator of the test JVM. It can be killed
+ * (SIGKILL), stopped (SIGTERM) and started again with the same instance id.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final Path RUNNER = Path.of("target/quarkus-app/quarkus-run.jar");
+
+    private final String instanceId;
+    private final int port;
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private Process process;
+    private int starts;
+
+    /**
+     * @param simulatorPort where the test JVM serves the simulator's Graph API
+     * @param extraEnv      further CALLGATE_* settings
+     */
+    public ServiceProcess(String instanceId, int port, int simulatorPort, Map<String, String> extraEnv) {
+        this.instanceId = instanceId;
+        this.port = port;
+        env.put("CALLGATE_HTTP_PORT", String.valueOf(port));
+        env.put("CALLGATE_INSTANCE_ID", instanceId);
+        env.put("CALLGATE_WHATSAPP_APP_SECRET", "test-app-secret-5f2c");
+        env.put("CALLGATE_WHATSAPP_VERIFY_TOKEN", "test-verify-token");
+        env.put("CALLGATE_CLOUDAPI_ACCESS_TOKEN", "sim-access-token");
+        env.put("CALLGATE_CLOUDAPI_BASE_URL", "http://localhost:" + simulatorPort);
+        env.put("CALLGATE_KAFKA_BOOTSTRAP_SERVERS", KafkaBroker.bootstrapServers());
+        env.put("CALLGATE_DB_URL", System.getProperty("callgate.it.db-url", "postgresql://127.0.0.1:5432/callgate_test"));
+        env.put("CALLGATE_DB_JDBC_URL", System.getProperty("callgate.it.jdbc-url",
+                "jdbc:postgresql://127.0.0.1:5432/callgate_test"));
+        env.put("CALLGATE_API_KEY", "it-api-key");
+        env.putAll(extraEnv);
+        try {
+            Files.deleteIfExists(log());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path log() {
+        return Path.of("target", "service-" + instanceId + ".log");
+    }
+
+    /** Starts the process (again) and waits until it is ready: Kafka and PostgreSQL reachable. */
+    public ServiceProcess start() throws IOException {
+        if (!Files.exists(RUNNER)) {
+            throw new IllegalStateException(RUNNER + " is missing: run through `mvn verify` (after package)");
+        }
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-jar", RUNNER.toString()).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("CALLGATE_") || name.startsWith("QUARKUS_"));
+        builder.environment().putAll(env);
+        // every start appends to the same log, so a restart's log follows the killed run's
+        builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
+        Files.writeString(log(), "==== start " + (++starts) + System.lineSeparator(),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        process = builder.start();
+        HttpClient http = HttpClient.newHttpClient();
+        URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
+        Awaitility.await("instance " + instanceId + " ready").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("instance " + instanceId + " exited with " + process.exitValue()
+                                + "; see " + log());
+                    }
+                    return http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding())
+                            .statusCode() == 200;
+                });
+        return this;
+    }
+
+    public boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL: the JVM gets no chance to close anything (a lost node, an OOM kill). */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("instance " + instanceId + " did not die");
+        }
+    }
+
+    /** SIGTERM; returns the exit code. */
+    public int stop(Duration max) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(max.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            throw new IllegalStateException("instance " + instanceId + " did not stop within " + max);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (alive()) {
+            kill();
+        }
+    }
+}
