@@ -7,6 +7,7 @@
 # Both share local Kafka and PostgreSQL. Then a raw webrtc-java loopback baseline in the same run
 # (bench/LoopbackBaseline.java): what the PeerConnections alone cost.
 #   bench/call-load.sh [CallLoad options, e.g. --calls 40 --concurrency 10 --talk-ms 4000]
+# CALLGATE_BENCH_BUILD=0 reuses the jars of the previous run (for a sweep of several runs).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -15,8 +16,10 @@ ensure_prerequisites
 "$repo/deployment/local/kafka.sh" start
 cd "$repo"
 sim=target/bench-dev-app
-./mvnw -B -q package -DskipTests
-./mvnw -B -q package -DskipTests -Dquarkus.profile=dev -Dquarkus.package.output-directory=bench-dev-app
+if [[ "${CALLGATE_BENCH_BUILD:-1}" != 0 ]]; then
+  ./mvnw -B -q package -DskipTests
+  ./mvnw -B -q package -DskipTests -Dquarkus.profile=dev -Dquarkus.package.output-directory=bench-dev-app
+fi
 sim_port=18082
 port=18081
 source "$here/app.sh"

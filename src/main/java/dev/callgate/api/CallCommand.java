@@ -32,6 +32,22 @@ public sealed interface CallCommand {
     record Terminate(String commandId, String callRef) implements CallCommand {
     }
 
+    /**
+     * {@code {"type":"call.accept", commandId, callRef | callId, media?: {tone | prompt}}}: answer a user-initiated
+     * call (its callRef is its WhatsApp call id). Null media: what {@code callgate.incoming.*} configures.
+     */
+    record Accept(String commandId, String callRef, Double toneHz, String prompt) implements CallCommand {
+    }
+
+    /** {@code {"type":"call.reject", commandId, callRef | callId}}: decline a user-initiated call. */
+    record Reject(String commandId, String callRef) implements CallCommand {
+    }
+
+    /** What a call plays and whether it is recorded, as a command's {@code media} object names it. */
+    record Media(Double toneHz, String prompt, boolean record) {
+        static final Media NONE = new Media(null, null, false);
+    }
+
     Pattern REF = Pattern.compile("[A-Za-z0-9._:@-]{1,200}");
     Pattern DIGITS = Pattern.compile("\\d{1,64}");
     Pattern PHONE = Pattern.compile("\\+?\\d{6,15}");
@@ -47,6 +63,10 @@ public sealed interface CallCommand {
         List<String> problems = new ArrayList<>();
         String type = text(json, "type");
         String callRef = text(json, "callRef");
+        boolean answering = "call.accept".equals(type) || "call.reject".equals(type);
+        if (callRef == null && answering) {
+            callRef = text(json, "callId"); // a user-initiated call's callRef is its WhatsApp call id
+        }
         String commandId = text(json, "commandId");
         if (commandId == null) {
             commandId = defaultCommandId;
@@ -55,14 +75,28 @@ public sealed interface CallCommand {
             problems.add("commandId is required: 1–200 characters of letters, digits and ._:@-");
         }
         if (callRef == null || !REF.matcher(callRef).matches()) {
-            problems.add("callRef is required: 1–200 characters of letters, digits and ._:@-");
+            problems.add(answering ? "callRef (or callId) is required: the call's WhatsApp call id"
+                    : "callRef is required: 1–200 characters of letters, digits and ._:@-");
         }
         if ("call.terminate".equals(type)) {
             check(problems, callRef, commandId);
             return new Terminate(commandId, callRef);
         }
+        if ("call.reject".equals(type)) {
+            check(problems, callRef, commandId);
+            return new Reject(commandId, callRef);
+        }
+        if ("call.accept".equals(type)) {
+            Media media = media(json, problems);
+            if (media.record()) {
+                problems.add("media.record cannot be chosen on accept: an incoming call's recording is set by "
+                        + "callgate.incoming.record when the call arrives");
+            }
+            check(problems, callRef, commandId);
+            return new Accept(commandId, callRef, media.toneHz(), media.prompt());
+        }
         if (!"call.initiate".equals(type)) {
-            problems.add("type must be call.initiate or call.terminate");
+            problems.add("type must be call.initiate, call.terminate, call.accept or call.reject");
             throw new InvalidCommandException(valid(callRef), commandId, problems);
         }
         String phoneNumberId = text(json, "phoneNumberId");
@@ -77,39 +111,42 @@ public sealed interface CallCommand {
         if (opaque != null && opaque.length() > 512) {
             problems.add("bizOpaqueCallbackData is at most 512 characters");
         }
-        JsonNode media = json.path("media");
-        Double tone = null;
-        String prompt = null;
-        boolean record = false;
-        if (!media.isMissingNode() && !media.isNull()) {
-            if (!media.isObject()) {
-                problems.add("media must be an object");
-            } else {
-                JsonNode toneNode = media.get("tone");
-                if (toneNode != null && !toneNode.isNull()) {
-                    if (!toneNode.isNumber() || toneNode.asDouble() < 20 || toneNode.asDouble() > 8000) {
-                        problems.add("media.tone is a frequency in Hz between 20 and 8000");
-                    } else {
-                        tone = toneNode.asDouble();
-                    }
-                }
-                prompt = text(media, "prompt");
-                if (prompt != null && !PROMPT.matcher(prompt).matches()) {
-                    problems.add("media.prompt is a prompt id: letters, digits and ._-");
-                }
-                if (prompt != null && tone != null) {
-                    problems.add("media takes a tone or a prompt, not both");
-                }
-                JsonNode recordNode = media.get("record");
-                if (recordNode != null && !recordNode.isNull() && !recordNode.isBoolean()) {
-                    problems.add("media.record is true or false");
-                }
-                record = recordNode != null && recordNode.asBoolean(false);
-            }
-        }
+        Media media = media(json, problems);
         check(problems, callRef, commandId);
         return new Initiate(new InitiateCall(commandId, callRef, phoneNumberId,
-                to.startsWith("+") ? to.substring(1) : to, opaque, tone, prompt, record));
+                to.startsWith("+") ? to.substring(1) : to, opaque, media.toneHz(), media.prompt(), media.record()));
+    }
+
+    private static Media media(JsonNode json, List<String> problems) {
+        JsonNode media = json.path("media");
+        if (media.isMissingNode() || media.isNull()) {
+            return Media.NONE;
+        }
+        if (!media.isObject()) {
+            problems.add("media must be an object");
+            return Media.NONE;
+        }
+        Double tone = null;
+        JsonNode toneNode = media.get("tone");
+        if (toneNode != null && !toneNode.isNull()) {
+            if (!toneNode.isNumber() || toneNode.asDouble() < 20 || toneNode.asDouble() > 8000) {
+                problems.add("media.tone is a frequency in Hz between 20 and 8000");
+            } else {
+                tone = toneNode.asDouble();
+            }
+        }
+        String prompt = text(media, "prompt");
+        if (prompt != null && !PROMPT.matcher(prompt).matches()) {
+            problems.add("media.prompt is a prompt id: letters, digits and ._-");
+        }
+        if (prompt != null && tone != null) {
+            problems.add("media takes a tone or a prompt, not both");
+        }
+        JsonNode recordNode = media.get("record");
+        if (recordNode != null && !recordNode.isNull() && !recordNode.isBoolean()) {
+            problems.add("media.record is true or false");
+        }
+        return new Media(tone, prompt, recordNode != null && recordNode.asBoolean(false));
     }
 
     private static void check(List<String> problems, String callRef, String commandId) {

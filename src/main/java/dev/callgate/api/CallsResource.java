@@ -1,9 +1,12 @@
 package dev.callgate.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.callgate.call.Call;
+import dev.callgate.call.CallDirection;
 import dev.callgate.call.CallOrchestrator;
 import dev.callgate.call.CallState;
+import dev.callgate.media.MediaWorkerPool;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -19,7 +22,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
-import dev.callgate.media.MediaWorkerPool;
 
 import java.net.URI;
 import java.util.List;
@@ -101,6 +103,55 @@ public class CallsResource {
                 "no call with callRef " + callRef))
                 : orchestrator.hangUp("rest-" + UUID.randomUUID(), callRef)
                 .replaceWith(Response.accepted(Map.of("callRef", callRef)).build()));
+    }
+
+    @POST
+    @Path("/{callRef}/accept")
+    @Operation(summary = "Accept a user-initiated call (callRef = its WhatsApp call id); body optional: "
+            + "{\"media\": {\"tone\": Hz} | {\"prompt\": id}}")
+    public Uni<Response> accept(@RestPath String callRef, JsonNode body) {
+        ObjectNode command = body != null && body.isObject() ? ((ObjectNode) body).deepCopy()
+                : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        command.put("type", "call.accept").put("callRef", callRef);
+        return answer(callRef, command);
+    }
+
+    @POST
+    @Path("/{callRef}/reject")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Reject a user-initiated call (callRef = its WhatsApp call id)")
+    public Uni<Response> reject(@RestPath String callRef) {
+        ObjectNode command = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        command.put("type", "call.reject").put("callRef", callRef);
+        return answer(callRef, command);
+    }
+
+    /** 404 for an unknown call, 409 for one that is not an incoming call waiting for an answer, else 202. */
+    private Uni<Response> answer(String callRef, ObjectNode body) {
+        CallCommand command;
+        try {
+            command = CallCommand.parse(body, "rest-" + UUID.randomUUID());
+        } catch (InvalidCommandException e) {
+            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
+                    String.join("; ", e.problems())));
+        }
+        return existing(callRef).chain(call -> {
+            if (call == null) {
+                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call",
+                        "no call with callRef " + callRef));
+            }
+            if (call.direction != CallDirection.USER_INITIATED) {
+                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "not-incoming",
+                        "only a user-initiated call is accepted or rejected"));
+            }
+            if (call.state == CallState.ENDED || call.state == CallState.TERMINATING) {
+                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "call-ended",
+                        "the call already ended (" + call.state + ")"));
+            }
+            return CommandConsumer.dispatch(orchestrator, command)
+                    .replaceWith(Response.accepted(Map.of("callRef", callRef, "commandId", command.commandId()))
+                            .build());
+        });
     }
 
     private static Uni<Call> existing(String callRef) {

@@ -42,13 +42,25 @@ public class CommandConsumer {
         } catch (InvalidCommandException e) {
             return refuse(e);
         }
-        registry.counter("callgate.commands", "type", command instanceof CallCommand.Initiate ? "initiate" : "terminate",
+        registry.counter("callgate.commands", "type", command.getClass().getSimpleName().toLowerCase(),
                 "result", "accepted").increment();
         LOG.infof("call %s: command %s (%s)", command.callRef(), command.commandId(),
                 command.getClass().getSimpleName());
-        return command instanceof CallCommand.Initiate initiate
-                ? orchestrator.initiate(initiate.call())
-                : orchestrator.hangUp(command.commandId(), command.callRef());
+        return dispatch(orchestrator, command);
+    }
+
+    /** Hands a valid command to the orchestrator (shared with the REST facade). */
+    static Uni<Void> dispatch(CallOrchestrator orchestrator, CallCommand command) {
+        if (command instanceof CallCommand.Initiate initiate) {
+            return orchestrator.initiate(initiate.call());
+        }
+        if (command instanceof CallCommand.Accept accept) {
+            return orchestrator.accept(accept.commandId(), accept.callRef(), accept.toneHz(), accept.prompt());
+        }
+        if (command instanceof CallCommand.Reject reject) {
+            return orchestrator.reject(reject.commandId(), reject.callRef());
+        }
+        return orchestrator.hangUp(command.commandId(), command.callRef());
     }
 
     /** Publishes the refusal (when there is a callRef), then fails the record so it goes to the DLQ. */

@@ -73,6 +73,10 @@ public class Call extends PanacheEntityBase {
     public boolean mediaRecord;
     @Column(name = "recording_path")
     public String recordingPath;
+    @Column(name = "deeplink_payload")
+    public String deeplinkPayload;
+    @Column(name = "cta_payload")
+    public String ctaPayload;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)
@@ -114,6 +118,21 @@ public class Call extends PanacheEntityBase {
         errorMessage = next.errorMessage();
         durationSeconds = next.durationSeconds();
         updatedAt = now;
+    }
+
+    /** A new call row, not yet persisted. */
+    static Call create(CallDirection direction, CallState state, String callRef, String phoneNumberId,
+                       String userWaId, Instant now) {
+        Call call = new Call();
+        call.id = UUID.randomUUID();
+        call.direction = direction;
+        call.state = state;
+        call.callRef = callRef;
+        call.phoneNumberId = phoneNumberId;
+        call.userWaId = userWaId;
+        call.createdAt = now;
+        call.updatedAt = now;
+        return call;
     }
 
     /** The key media and logs know the call by (as {@link CallContext#mediaKey()}). */

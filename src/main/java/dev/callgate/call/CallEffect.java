@@ -18,6 +18,13 @@ public sealed interface CallEffect {
     record ApplyAnswer(String sdp) implements CallEffect {
     }
 
+    /**
+     * Media: start sending the call's tone or prompt. A user-initiated call is answered in silence and its audio
+     * starts only once {@code accept} returned 200 (spec §1).
+     */
+    record PlayMedia() implements CallEffect {
+    }
+
     /** Media: close the PeerConnection and every native object of the call. */
     record CloseMedia() implements CallEffect {
     }

@@ -76,7 +76,9 @@ public class CallEffects implements MediaListener {
                     ? new CallSignal.LocalSdpReady(sdp) : new CallSignal.MediaRefused(mediaRefusal(failure))));
         } else if (effect instanceof CallEffect.CreateAnswer answer) {
             calls.put(key, call.callId());
-            media.createAnswer(key, answer.remoteOfferSdp(), options(call)).whenComplete((sdp, failure) ->
+            // answered in silence: our audio starts once accept returned 200 (PlayMedia)
+            media.createAnswer(key, answer.remoteOfferSdp(), MediaOptions.silence().withRecord(call.record()))
+                    .whenComplete((sdp, failure) ->
                     signal(call, failure == null ? new CallSignal.LocalSdpReady(sdp)
                             : new CallSignal.MediaRefused(mediaRefusal(failure))));
         } else if (effect instanceof CallEffect.ApplyAnswer answer) {
@@ -90,6 +92,14 @@ public class CallEffects implements MediaListener {
                     LOG.errorf("call %s (%s): the SDP answer could not be applied: %s", call.callRef(),
                             call.whatsappCallId(), failure);
                     signal(call, new CallSignal.MediaFailed("answer_not_applied"));
+                }
+            });
+        } else if (effect instanceof CallEffect.PlayMedia) {
+            media.play(key, options(call)).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    LOG.errorf("call %s (%s): its audio could not start: %s", call.callRef(), call.whatsappCallId(),
+                            failure);
+                    signal(call, new CallSignal.MediaFailed("media_not_started"));
                 }
             });
         } else if (effect instanceof CallEffect.CloseMedia) {
@@ -119,12 +129,16 @@ public class CallEffects implements MediaListener {
                     .onFailure().recoverWithNull().replaceWithVoid());
         } else if (effect instanceof CallEffect.SendPreAccept preAccept) {
             onContext(() -> cloudApi.preAccept(call.phoneNumberId(), call.whatsappCallId(), preAccept.answerSdp())
+                    .onFailure().invoke(e -> LOG.errorf("call %s (%s): pre_accept failed: %s", call.callRef(),
+                            call.whatsappCallId(), e.getMessage()))
                     .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
                             new CallSignal.MediaFailed("pre_accept_failed"))));
         } else if (effect instanceof CallEffect.SendAccept accept) {
             onContext(() -> cloudApi.accept(call.phoneNumberId(), call.whatsappCallId(), accept.answerSdp(),
                             call.bizOpaqueCallbackData())
                     .chain(() -> orchestrator.get().signal(call.callId(), new CallSignal.AcceptSent()))
+                    .onFailure().invoke(e -> LOG.errorf("call %s (%s): accept failed: %s", call.callRef(),
+                            call.whatsappCallId(), e.getMessage()))
                     .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
                             new CallSignal.MediaFailed("accept_failed"))));
         } else if (effect instanceof CallEffect.SendReject) {

@@ -32,7 +32,17 @@ public class CallEventOutbox {
         data.put("whatsappCallId", call.whatsappCallId);
         data.put("direction", call.direction.name());
         data.put("phoneNumberId", call.phoneNumberId);
-        data.put("to", call.userWaId);
+        if (call.direction == CallDirection.USER_INITIATED) {
+            data.put("from", call.userWaId);
+            if (call.deeplinkPayload != null) {
+                data.put("deeplinkPayload", call.deeplinkPayload);
+            }
+            if (call.ctaPayload != null) {
+                data.put("ctaPayload", call.ctaPayload);
+            }
+        } else {
+            data.put("to", call.userWaId);
+        }
         data.put("state", call.state.name());
         if (call.outcome != null) {
             data.put("outcome", call.outcome.name());

@@ -1,6 +1,7 @@
 package dev.callgate.call;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.call.CallEffect.CancelTimer;
 import dev.callgate.call.CallEffect.Publish;
@@ -41,9 +42,14 @@ public class CallOrchestrator {
     private final MeterRegistry registry;
     private final MediaWorkerPool media;
     private final Instance instance;
+    private final IncomingCalls incomingCalls;
+    private final CallConfig config;
 
     public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
-                            ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance) {
+                            ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance,
+                            IncomingCalls incomingCalls, CallConfig config) {
+        this.incomingCalls = incomingCalls;
+        this.config = config;
         this.media = media;
         this.instance = instance;
         this.outbox = outbox;
@@ -57,6 +63,15 @@ public class CallOrchestrator {
     /** The committed outcome of one step: what to run next, and webhooks released from the parking lot. */
     record Step(CallContext call, List<CallEffect> effects, List<String> released) {
         static final Step NONE = new Step(null, List.of(), List.of());
+
+        /** This step followed by {@code next} in the same transaction. */
+        Step then(Step next) {
+            List<CallEffect> all = new ArrayList<>(effects);
+            all.addAll(next.effects);
+            List<String> parked = new ArrayList<>(released);
+            parked.addAll(next.released);
+            return new Step(next.call != null ? next.call : call, all, parked);
+        }
     }
 
     // ---- entry points --------------------------------------------------------------------------------------------
@@ -90,6 +105,46 @@ public class CallOrchestrator {
                 : Call.findByRef(callRef).chain(call -> call == null
                 ? outbox.refused(callRef, commandId, "no call with this callRef", Instant.now()).replaceWith(Step.NONE)
                 : transition(call, new CallSignal.HangUp()))));
+    }
+
+    /**
+     * Accept a user-initiated call (command or REST), optionally with other media than configured. A call that
+     * already ended, or is not user-initiated, gets a {@code refused} event; a repeated accept is a no-op.
+     */
+    public Uni<Void> accept(String commandId, String callRef, Double toneHz, String prompt) {
+        return answer(commandId, callRef, "call.accept", call -> {
+            if (toneHz != null || prompt != null) {
+                call.mediaToneHz = toneHz;
+                call.mediaPrompt = prompt;
+            }
+            return new CallSignal.Accept();
+        });
+    }
+
+    /** Decline a user-initiated call (command or REST); as {@link #accept}. */
+    public Uni<Void> reject(String commandId, String callRef) {
+        return answer(commandId, callRef, "call.reject", call -> new CallSignal.Reject());
+    }
+
+    private Uni<Void> answer(String commandId, String callRef, String type,
+                             java.util.function.Function<Call, CallSignal> signal) {
+        return run(() -> remember(commandId, callRef, type).chain(fresh -> !fresh
+                ? Uni.createFrom().item(Step.NONE)
+                : Call.findByRef(callRef).chain(call -> {
+                    String refusal = call == null ? "no call with this callRef"
+                            : call.direction != CallDirection.USER_INITIATED ? "only a user-initiated call is "
+                            + "accepted or rejected; this one was placed by the business"
+                            : call.state == CallState.ENDED || call.state == CallState.TERMINATING
+                            ? "the call already ended (" + (call.outcome != null ? call.outcome : call.pendingOutcome)
+                            + ", " + (call.failureReason != null ? call.failureReason : call.pendingReason) + ")"
+                            : null;
+                    if (refusal != null) {
+                        LOG.infof("call %s: %s refused: %s", callRef, type, refusal);
+                        return outbox.refused(callRef, commandId, type + ": " + refusal, Instant.now())
+                                .replaceWith(Step.NONE);
+                    }
+                    return transition(call, signal.apply(call));
+                })));
     }
 
     /** Publishes that a command for this callRef was refused (it goes to the DLQ as well). */
@@ -141,10 +196,8 @@ public class CallOrchestrator {
             if (call != null) {
                 return transition(call, signal.get(), record.receivedAt());
             }
-            if (signal.get() instanceof CallSignal.OfferReceived) {
-                LOG.infof("call %s: user-initiated call recorded; answering them comes with the permissions and "
-                        + "user-initiated calls work", record.callId());
-                return Uni.createFrom().item(Step.NONE);
+            if (signal.get() instanceof CallSignal.OfferReceived offer) {
+                return incoming(record, offer.sdp());
             }
             LOG.infof("call %s: %s %s parked until the call id is known", record.callId(), record.kind(),
                     record.event());
@@ -156,27 +209,72 @@ public class CallOrchestrator {
         });
     }
 
+    /**
+     * A user-initiated call arrives: recorded as INCOMING (its callRef is its WhatsApp call id), answered in silence
+     * at once, and accepted when its number's policy is auto-accept; webhooks that came before it (a terminate) are
+     * replayed after the commit. A connect older than the accept window is stale (spec §4.1): dropped, no Graph call.
+     */
+    private Uni<Step> incoming(WebhookRecord record, String offerSdp) {
+        Instant now = Instant.now();
+        if (record.occurredAt() != null && record.occurredAt().isBefore(now.minus(config.acceptWindow()))) {
+            LOG.warnf("call %s: user-initiated connect of %s is stale (older than %s); dropped", record.callId(),
+                    record.occurredAt(), config.acceptWindow());
+            registry.counter("callgate.call.webhooks.stale").increment();
+            return Uni.createFrom().item(Step.NONE);
+        }
+        JsonNode item = record.item();
+        Call call = Call.create(CallDirection.USER_INITIATED, CallState.INCOMING, record.callId(),
+                record.phoneNumberId(), item.path("from").asText(null), now);
+        call.whatsappCallId = record.callId();
+        call.deeplinkPayload = item.path("deeplink_payload").asText(null);
+        call.ctaPayload = item.path("cta_payload").asText(null);
+        call.mediaToneHz = incomingCalls.toneHz().isPresent() ? incomingCalls.toneHz().getAsDouble() : null;
+        call.mediaPrompt = incomingCalls.prompt().orElse(null);
+        call.mediaRecord = incomingCalls.record();
+        if (call.mediaRecord) {
+            call.recordingPath = media.recordingPath(call.callRef).toString();
+        }
+        IncomingCalls.AnswerPolicy policy = incomingCalls.policyOf(call.phoneNumberId);
+        LOG.infof("call %s: incoming from %s to %s (%s)", call.callRef, call.userWaId, call.phoneNumberId, policy);
+        registry.counter("callgate.calls.incoming", "policy", policy.name().toLowerCase()).increment();
+        Uni<Step> arrived = Panache.getSession().chain(s -> s.persist(call).chain(s::flush))
+                .chain(() -> commit(call, null, CallStateMachine.incoming(call.whatsappCallId, offerSdp), null, record.receivedAt(), true));
+        if (policy != IncomingCalls.AnswerPolicy.AUTO_ACCEPT) {
+            return arrived;
+        }
+        return arrived.chain(first -> transition(call, new CallSignal.Accept(), record.receivedAt())
+                .map(second -> first.then(second)));
+    }
+
     /** Runs the state machine on a loaded call, inside the caller's transaction. */
     private Uni<Step> transition(Call call, CallSignal signal) {
         return transition(call, signal, Instant.now());
     }
 
     private Uni<Step> transition(Call call, CallSignal signal, Instant receivedAt) {
-        Instant now = Instant.now();
-        CallState before = call.state;
         Transition t = CallStateMachine.next(call.snapshot(), signal);
         if (!t.changed()) {
             LOG.debugf("call %s (%s): %s changes nothing in %s", call.callRef, call.whatsappCallId,
-                    signal.getClass().getSimpleName(), before);
+                    signal.getClass().getSimpleName(), call.state);
             return Uni.createFrom().item(Step.NONE);
         }
+        return commit(call, call.state, t, signal, receivedAt, signal instanceof CallSignal.ConnectSent);
+    }
+
+    /**
+     * Writes a transition: the call row, outbox rows, timer rows; returns the effects to run after the commit and,
+     * when {@code releaseParked}, the webhooks that were parked for the call's WhatsApp id.
+     */
+    private Uni<Step> commit(Call call, CallState before, Transition t, CallSignal signal, Instant receivedAt,
+                             boolean releaseParked) {
+        Instant now = Instant.now();
         call.apply(t.call(), now);
         if (t.effects().stream().anyMatch(e -> e instanceof CallEffect.CreateOffer
                 || e instanceof CallEffect.CreateAnswer)) {
             call.mediaOwner = instance.id(); // the PeerConnection will live here
         }
         LOG.infof("call %s (%s): %s → %s on %s", call.callRef, call.whatsappCallId, before, call.state,
-                signal.getClass().getSimpleName());
+                signal == null ? "OfferReceived" : signal.getClass().getSimpleName());
         Uni<Void> writes = Panache.getSession().chain(s -> s.flush());
         List<CallEffect> later = new ArrayList<>();
         for (CallEffect effect : t.effects()) {
@@ -200,7 +298,7 @@ public class CallOrchestrator {
                     .record(java.time.Duration.between(call.createdAt, now));
         }
         CallContext context = CallContext.of(call, receivedAt);
-        if (signal instanceof CallSignal.ConnectSent && call.whatsappCallId != null) {
+        if (releaseParked && call.whatsappCallId != null) {
             // the call id is known now: take the webhooks that arrived before it, to replay after the commit
             return writes.chain(() -> lockCallId(call.whatsappCallId))
                     .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
@@ -265,20 +363,12 @@ public class CallOrchestrator {
     }
 
     private static Call newCall(InitiateCall command) {
-        Instant now = Instant.now();
-        Call call = new Call();
-        call.id = UUID.randomUUID();
-        call.callRef = command.callRef();
-        call.phoneNumberId = command.phoneNumberId();
-        call.userWaId = command.to();
-        call.direction = CallDirection.BUSINESS_INITIATED;
-        call.state = CallState.REQUESTED;
+        Call call = Call.create(CallDirection.BUSINESS_INITIATED, CallState.REQUESTED, command.callRef(),
+                command.phoneNumberId(), command.to(), Instant.now());
         call.bizOpaqueCallbackData = command.bizOpaqueCallbackData();
         call.mediaToneHz = command.toneHz();
         call.mediaPrompt = command.prompt();
         call.mediaRecord = command.record();
-        call.createdAt = now;
-        call.updatedAt = now;
         return call;
     }
 

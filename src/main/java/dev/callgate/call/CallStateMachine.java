@@ -6,6 +6,7 @@ import dev.callgate.call.CallEffect.CloseMedia;
 import dev.callgate.call.CallEffect.CreateAnswer;
 import dev.callgate.call.CallEffect.CreateOffer;
 import dev.callgate.call.CallEffect.Publish;
+import dev.callgate.call.CallEffect.PlayMedia;
 import dev.callgate.call.CallEffect.SendAccept;
 import dev.callgate.call.CallEffect.SendConnect;
 import dev.callgate.call.CallEffect.SendPreAccept;
@@ -70,8 +71,9 @@ public final class CallStateMachine {
     }
 
     /** A user-initiated call arrives (connect webhook with the user's offer). */
-    public static Transition incoming(String offerSdp) {
-        CallSnapshot call = new CallSnapshot(CallDirection.USER_INITIATED, INCOMING, null, null, false, false, false,
+    public static Transition incoming(String whatsappCallId, String offerSdp) {
+        CallSnapshot call = new CallSnapshot(CallDirection.USER_INITIATED, INCOMING, whatsappCallId, null, false, false,
+                false,
                 false, null, null, null, null, null, null, null);
         return Transition.to(call, new CreateAnswer(offerSdp), new StartTimer(CallTimer.ACCEPT_WINDOW),
                 new Publish(CallEventType.INCOMING));
@@ -325,10 +327,10 @@ public final class CallStateMachine {
         CallSnapshot picked = call.withPickedUp();
         return call.mediaUp()
                 ? Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.ACCEPT_WINDOW),
-                new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
+                new PlayMedia(), new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
                 new Publish(CallEventType.CONNECTED))
                 : Transition.to(picked.withState(CONNECTING), new CancelTimer(CallTimer.ACCEPT_WINDOW),
-                new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
+                new PlayMedia(), new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
     }
 
     private static Transition reject(CallSnapshot call) {

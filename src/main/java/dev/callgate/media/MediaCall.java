@@ -90,6 +90,17 @@ final class MediaCall {
         this.disconnectedTimeoutMillis = disconnectedTimeoutMillis;
     }
 
+    /** Switches what the call sends (e.g. from silence to its prompt once a user-initiated call is accepted). */
+    boolean play(FrameSource source) {
+        synchronized (lock) {
+            if (closed.get() || slot == null) {
+                return false;
+            }
+            slot.attach(source, framesSent);
+            return true;
+        }
+    }
+
     /**
      * Creates the call's natives on {@code slot}: attaches the source, creates the track and PeerConnection. Runs on a
      * pool thread. Returns false when the call was closed meanwhile (the slot is then not used).

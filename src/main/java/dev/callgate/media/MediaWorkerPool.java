@@ -109,6 +109,26 @@ public class MediaWorkerPool {
                 .orTimeout(config.setupTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Switches what an open call sends to the tone, prompt or silence of {@code options} (its recording setting is
+     * fixed when the call is created). Fails when the call is not held here.
+     */
+    public CompletionStage<Void> play(String callKey, MediaOptions options) {
+        MediaCall call = calls.get(callKey);
+        if (call == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no media for call " + callKey));
+        }
+        return CompletableFuture.runAsync(() -> {
+            try {
+                if (!call.play(source(options))) {
+                    throw new IllegalStateException("call " + callKey + " is closed or not set up yet");
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, executor);
+    }
+
     /** Releases everything of the call; a recording is finalised. Idempotent, never throws. */
     public void close(String callKey) {
         if (callKey == null) {

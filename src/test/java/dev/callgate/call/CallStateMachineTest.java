@@ -339,7 +339,7 @@ class CallStateMachineTest {
 
     @Test
     void userInitiatedCallIsPreAcceptedAcceptedWithTheSameSdpAndCompleted() {
-        Transition incoming = CallStateMachine.incoming("v=0 user offer");
+        Transition incoming = CallStateMachine.incoming(ID, "v=0 user offer");
         Run run = run(incoming.call(), incoming.effects(), new CallSignal.LocalSdpReady("v=0 our answer"),
                 new CallSignal.Accept(), new CallSignal.AcceptSent(), MEDIA_UP, new CallSignal.Terminated(9L, null, null));
         assertThat(run.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
@@ -349,8 +349,19 @@ class CallStateMachineTest {
     }
 
     @Test
+    void userInitiatedAudioStartsOnlyOnceAcceptReturned() {
+        Transition incoming = CallStateMachine.incoming(ID, "v=0 user offer");
+        Run beforeAccept = run(incoming.call(), incoming.effects(), new CallSignal.LocalSdpReady("v=0 our answer"),
+                MEDIA_UP, new CallSignal.Accept());
+        assertThat(beforeAccept.effects()).noneMatch(e -> e instanceof CallEffect.PlayMedia);
+        Run accepted = run(beforeAccept.call(), List.of(), new CallSignal.AcceptSent());
+        assertThat(accepted.effects()).contains(new CallEffect.PlayMedia());
+        assertThat(accepted.call().state()).isEqualTo(CallState.ACTIVE);
+    }
+
+    @Test
     void acceptAskedForBeforeTheAnswerIsReadyIsSentWithIt() {
-        Transition incoming = CallStateMachine.incoming("v=0 user offer");
+        Transition incoming = CallStateMachine.incoming(ID, "v=0 user offer");
         Run run = run(incoming.call(), incoming.effects(), new CallSignal.Accept(),
                 new CallSignal.LocalSdpReady("v=0 our answer"));
         assertThat(run.call().state()).isEqualTo(ACCEPTING);
@@ -360,7 +371,7 @@ class CallStateMachineTest {
 
     @Test
     void userInitiatedCallNotAcceptedInTimeIsRejectedAsNoAnswer() {
-        Transition incoming = CallStateMachine.incoming("v=0 user offer");
+        Transition incoming = CallStateMachine.incoming(ID, "v=0 user offer");
         Run run = run(incoming.call(), incoming.effects(), new CallSignal.LocalSdpReady("v=0 our answer"),
                 new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW), new CallSignal.Terminated(null, null, null));
         assertThat(run.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);

@@ -3,6 +3,7 @@ package dev.callgate.cloudapi;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.callgate.media.AudioPeer;
+import dev.callgate.support.IngressAndSimulatorOnly;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.OnVertx;
 import dev.callgate.support.SignallingOffer;
@@ -12,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +30,7 @@ import static org.awaitility.Awaitility.await;
 
 /** The Cloud API client against the simulator: every operation's success path, typed errors, retry policy. */
 @QuarkusTest
+@TestProfile(IngressAndSimulatorOnly.class) // Meta's side only: no Callgate answering the simulated calls too
 @WithTestResource(KafkaBroker.class)
 class CloudApiClientTest {
 

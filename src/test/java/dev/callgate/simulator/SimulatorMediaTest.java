@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.cloudapi.CloudApiClient;
 import dev.callgate.media.AudioPeer;
+import dev.callgate.support.IngressAndSimulatorOnly;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.OnVertx;
 import dev.callgate.support.SimulatorAdminClient;
@@ -11,6 +12,7 @@ import dev.callgate.support.WebhookTopic;
 import dev.callgate.support.Webhooks;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +30,7 @@ import static org.awaitility.Awaitility.await;
  * real way: our client's connect, and the simulator's signed connect webhook through the ingress and Kafka.
  */
 @QuarkusTest
+@TestProfile(IngressAndSimulatorOnly.class) // Meta's side only: no Callgate answering the simulated calls too
 @WithTestResource(KafkaBroker.class)
 class SimulatorMediaTest {
 

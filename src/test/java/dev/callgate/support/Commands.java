@@ -31,6 +31,17 @@ public final class Commands {
                 .formatted(commandId, callRef, phoneNumberId, to, media == null ? "" : ",\"media\":" + media);
     }
 
+    public static String accept(String commandId, String callId, String media) {
+        return """
+                {"type":"call.accept","commandId":"%s","callId":"%s"%s}""".formatted(commandId, callId,
+                media == null ? "" : ",\"media\":" + media);
+    }
+
+    public static String reject(String commandId, String callRef) {
+        return """
+                {"type":"call.reject","commandId":"%s","callRef":"%s"}""".formatted(commandId, callRef);
+    }
+
     public static String terminate(String commandId, String callRef) {
         return """
                 {"type":"call.terminate","commandId":"%s","callRef":"%s"}""".formatted(commandId, callRef);

@@ -47,6 +47,17 @@ public final class SimulatorAdminClient {
                 .extract().path("callId");
     }
 
+    /** The user calls the business number {@code phoneNumberId}; hangs up {@code hangUpAfterMs} after the accept. */
+    public static String placeCall(String waId, String phoneNumberId, double toneHz, Long hangUpAfterMs) {
+        Map<String, Object> body = new HashMap<>(Map.of("toneHz", toneHz, "phoneNumberId", phoneNumberId));
+        if (hangUpAfterMs != null) {
+            body.put("hangUpAfterMs", hangUpAfterMs);
+        }
+        return given().contentType(ContentType.JSON).body(body)
+                .post("/simulator/users/" + waId + "/calls").then().statusCode(201)
+                .extract().path("callId");
+    }
+
     public static void userAction(String callId, String action) {
         given().post("/simulator/calls/" + callId + "/" + action).then().statusCode(204);
     }

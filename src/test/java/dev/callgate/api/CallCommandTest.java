@@ -1,0 +1,46 @@
+package dev.callgate.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Reading and validating the answer commands of user-initiated calls. */
+class CallCommandTest {
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    private CallCommand parse(String text) throws Exception {
+        return CallCommand.parse(json.readTree(text), null);
+    }
+
+    @Test
+    void acceptNamesTheCallByCallRefOrCallIdAndMayChooseMedia() throws Exception {
+        assertThat(parse("{\"type\":\"call.accept\",\"commandId\":\"a1\",\"callId\":\"wacid.X-1_y\","
+                + "\"media\":{\"tone\":880}}"))
+                .isEqualTo(new CallCommand.Accept("a1", "wacid.X-1_y", 880.0, null));
+        assertThat(parse("{\"type\":\"call.accept\",\"commandId\":\"a2\",\"callRef\":\"wacid.Z\","
+                + "\"media\":{\"prompt\":\"welcome\"}}"))
+                .isEqualTo(new CallCommand.Accept("a2", "wacid.Z", null, "welcome"));
+        assertThat(parse("{\"type\":\"call.reject\",\"commandId\":\"r1\",\"callId\":\"wacid.Z\"}"))
+                .isEqualTo(new CallCommand.Reject("r1", "wacid.Z"));
+    }
+
+    @Test
+    void acceptWithoutACallOrWithARecordingChoiceIsRefusedWithTheReasons() {
+        assertThatThrownBy(() -> parse("{\"type\":\"call.reject\",\"commandId\":\"r2\"}"))
+                .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())
+                        .anyMatch(p -> p.contains("callRef (or callId) is required")));
+        assertThatThrownBy(() -> parse("{\"type\":\"call.accept\",\"commandId\":\"a3\",\"callId\":\"wacid.Z\","
+                + "\"media\":{\"record\":true,\"tone\":5}}"))
+                .isInstanceOfSatisfying(InvalidCommandException.class, e -> {
+                    assertThat(e.callRef()).isEqualTo("wacid.Z");
+                    assertThat(e.problems()).anyMatch(p -> p.contains("media.record cannot be chosen on accept"))
+                            .anyMatch(p -> p.contains("media.tone"));
+                });
+        assertThatThrownBy(() -> parse("{\"type\":\"call.dance\",\"commandId\":\"d\",\"callRef\":\"x\"}"))
+                .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())
+                        .anyMatch(p -> p.contains("call.accept or call.reject")));
+    }
+}

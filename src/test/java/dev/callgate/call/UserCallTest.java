@@ -1,0 +1,174 @@
+package dev.callgate.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.support.Commands;
+import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.SimulatorAdminClient;
+import dev.callgate.support.WebhookTopic;
+import dev.callgate.support.Webhooks;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+/**
+ * User-initiated calls end to end: the simulated user's WebRTC phone calls a business number → connect webhook through
+ * the ingress and Kafka → INCOMING → our answer (pre_accept, accept) → events. Number {@link #AUTO} is configured
+ * auto-accept in the test profile; {@link Webhooks#PHONE_NUMBER_ID} waits for call.accept / call.reject.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBroker.class)
+class UserCallTest {
+
+    static final String AUTO = "106540352242933";
+    static final String BY_COMMAND = Webhooks.PHONE_NUMBER_ID;
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Inject
+    MediaWorkerPool media;
+
+    @BeforeEach
+    void reset() {
+        SimulatorAdminClient.reset();
+    }
+
+    private JsonNode read(ConsumerRecord<String, String> record) {
+        try {
+            return json.readTree(record.value());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonNode awaitEvent(WebhookTopic events, String callRef, String type) {
+        return read(events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call." + type), 1,
+                Duration.ofSeconds(30)).get(0)).path("data");
+    }
+
+    private List<String> types(WebhookTopic events, String callRef) {
+        return events.matching(r -> callRef.equals(r.key())).stream()
+                .map(r -> read(r).path("type").asText().replace("dev.callgate.call.", "")).toList();
+    }
+
+    @Test
+    void anAutoAcceptedCallCarriesAudioBothWaysUntilTheUserHangsUp() {
+        String user = Webhooks.newUser();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(user, AUTO, 660.0, 3000L);
+
+            JsonNode incoming = awaitEvent(events, callId, "incoming");
+            assertThat(incoming.path("direction").asText()).isEqualTo("USER_INITIATED");
+            assertThat(incoming.path("from").asText()).isEqualTo(user);
+            assertThat(incoming.path("phoneNumberId").asText()).isEqualTo(AUTO);
+            awaitEvent(events, callId, "accepted");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(media.report(callId).orElseThrow().received().dominantHz()).isCloseTo(660, within(15.0));
+                // our tone (the configured default, 440 Hz) reaches the caller
+                assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                        .isCloseTo(440, within(15.0));
+            });
+
+            JsonNode ended = awaitEvent(events, callId, "ended");
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(ended.path("durationSeconds").asLong()).isBetween(2L, 4L);
+            assertThat(types(events, callId)).containsSubsequence("incoming", "accepted", "connected", "ended");
+            assertThat(types(events, callId)).containsOnlyOnce("incoming", "accepted", "ended");
+            assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("user_hung_up");
+            await().atMost(Duration.ofSeconds(5)).until(() -> media.report(callId).isEmpty());
+        }
+    }
+
+    @Test
+    void aCallAcceptedByCommandIsSilentUntilAcceptedThenPlaysTheChosenToneAndWeHangUp() {
+        String user = Webhooks.newUser();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(user, BY_COMMAND, 660.0, null);
+            awaitEvent(events, callId, "incoming");
+            // pre-accepted: the media path is up, the caller hears audio frames, but silence (spec §1)
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("preaccepted");
+                assertThat(SimulatorAdminClient.call(callId).getLong("phone.received.frames")).isGreaterThan(50);
+            });
+            assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz")).isZero();
+            given().get("/v1/calls/" + callId).then().statusCode(200).body("state", equalTo("PRE_ACCEPTED"))
+                    .body("direction", equalTo("USER_INITIATED"));
+
+            Commands.send(callId, Commands.accept("accept-" + UUID.randomUUID(), callId, "{\"tone\":1000}"));
+            awaitEvent(events, callId, "accepted");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                            .isCloseTo(1000, within(15.0)));
+
+            given().delete("/v1/calls/" + callId).then().statusCode(202);
+            JsonNode ended = awaitEvent(events, callId, "ended");
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated");
+        }
+    }
+
+    @Test
+    void aCallRejectedByCommandEndsRejectedAtMeta() {
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(Webhooks.newUser(), BY_COMMAND, 660.0, null);
+            awaitEvent(events, callId, "incoming");
+            Commands.send(callId, Commands.reject("reject-" + UUID.randomUUID(), callId));
+            JsonNode ended = awaitEvent(events, callId, "ended");
+            assertThat(ended.path("outcome").asText()).isEqualTo("REJECTED");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getString("endReason"))
+                            .isEqualTo("business_rejected"));
+            // accepting it now is refused with the reason, on the event stream
+            Commands.send(callId, Commands.accept("late-" + UUID.randomUUID(), callId, null));
+            JsonNode refused = awaitEvent(events, callId, "refused");
+            assertThat(refused.path("reason").asText()).contains("already ended");
+            given().contentType(ContentType.JSON).post("/v1/calls/" + callId + "/accept").then().statusCode(409)
+                    .body("type", org.hamcrest.Matchers.containsString("call-ended"));
+        }
+    }
+
+    @Test
+    void aCallNobodyDecidesOnIsRejectedWhenTheAcceptWindowCloses() {
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(Webhooks.newUser(), BY_COMMAND, 660.0, null);
+            awaitEvent(events, callId, "incoming");
+            JsonNode ended = awaitEvent(events, callId, "ended"); // the test profile's window: 6 s
+            assertThat(ended.path("outcome").asText()).isEqualTo("NO_ANSWER");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getString("endReason"))
+                            .isEqualTo("business_rejected"));
+        }
+    }
+
+    @Test
+    void theRestFacadeAcceptsByCallIdAndRefusesWhatCannotBeAccepted() {
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(Webhooks.newUser(), BY_COMMAND, 660.0, 2000L);
+            awaitEvent(events, callId, "incoming");
+            given().contentType(ContentType.JSON).body("{\"media\":{\"record\":true}}")
+                    .post("/v1/calls/" + callId + "/accept").then().statusCode(400);
+            given().contentType(ContentType.JSON).body("{\"media\":{\"tone\":880}}")
+                    .post("/v1/calls/" + callId + "/accept").then().statusCode(202);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                            .isCloseTo(880, within(15.0)));
+            assertThat(awaitEvent(events, callId, "ended").path("outcome").asText()).isEqualTo("COMPLETED");
+        }
+        given().contentType(ContentType.JSON).post("/v1/calls/no-such-call/accept").then().statusCode(404);
+        given().post("/v1/calls/no-such-call/reject").then().statusCode(404);
+    }
+}
