@@ -2,7 +2,10 @@ package dev.callgate.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.call.CallOrchestrator;
+import dev.callgate.permission.PermissionRequest;
+import dev.callgate.permission.Permissions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,8 +27,11 @@ public class CommandConsumer {
     private final CallOrchestrator orchestrator;
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
+    private final Permissions permissions;
 
-    public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry) {
+    public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
+                           Permissions permissions) {
+        this.permissions = permissions;
         this.orchestrator = orchestrator;
         this.mapper = mapper;
         this.registry = registry;
@@ -35,7 +41,11 @@ public class CommandConsumer {
     public Uni<Void> consume(String json) {
         CallCommand command;
         try {
-            command = CallCommand.parse(mapper.readTree(json), null);
+            JsonNode tree = mapper.readTree(json);
+            if (tree != null && tree.isObject() && PermissionCommand.TYPE.equals(tree.path("type").asText())) {
+                return requestPermission(tree);
+            }
+            command = CallCommand.parse(tree, null);
         } catch (JsonProcessingException e) {
             return refuse(new InvalidCommandException(null, null,
                     List.of("not JSON: " + e.getOriginalMessage())));
@@ -61,6 +71,18 @@ public class CommandConsumer {
             return orchestrator.reject(reject.commandId(), reject.callRef());
         }
         return orchestrator.hangUp(command.commandId(), command.callRef());
+    }
+
+    /** A permission request: a refusal by Meta's rules or by Meta is an event, not a dead letter. */
+    private Uni<Void> requestPermission(JsonNode tree) {
+        PermissionRequest request;
+        try {
+            request = PermissionCommand.parse(tree, null);
+        } catch (InvalidCommandException e) {
+            return refuse(e);
+        }
+        registry.counter("callgate.commands", "type", "permission_request", "result", "accepted").increment();
+        return permissions.request(request).replaceWithVoid();
     }
 
     /** Publishes the refusal (when there is a callRef), then fails the record so it goes to the DLQ. */

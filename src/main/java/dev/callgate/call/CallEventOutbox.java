@@ -1,14 +1,12 @@
 package dev.callgate.call;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quarkus.hibernate.reactive.panache.Panache;
+import dev.callgate.events.EventOutbox;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
-import java.util.UUID;
 
 /**
  * Writes lifecycle events as outbox rows inside the transition's transaction (Debezium's outbox pattern);
@@ -17,12 +15,14 @@ import java.util.UUID;
 @ApplicationScoped
 public class CallEventOutbox {
 
-    public static final String TOPIC = "callgate.events";
+    public static final String TOPIC = EventOutbox.TOPIC;
 
     private final ObjectMapper mapper;
+    private final EventOutbox events;
 
-    public CallEventOutbox(ObjectMapper mapper) {
+    public CallEventOutbox(ObjectMapper mapper, EventOutbox events) {
         this.mapper = mapper;
+        this.events = events;
     }
 
     /** Adds the event for the call as it stands now; must run inside the transition's transaction. */
@@ -80,24 +80,6 @@ public class CallEventOutbox {
     }
 
     private Uni<Void> add(String key, String type, ObjectNode data, Instant now) {
-        ObjectNode event = mapper.createObjectNode();
-        event.put("specversion", "1.0");
-        event.put("id", UUID.randomUUID().toString());
-        event.put("source", "urn:callgate");
-        event.put("type", type);
-        event.put("subject", key);
-        event.put("time", now.toString());
-        event.put("datacontenttype", "application/json");
-        event.set("data", data);
-        String json;
-        try {
-            json = mapper.writeValueAsString(event);
-        } catch (JsonProcessingException e) {
-            return Uni.createFrom().failure(e);
-        }
-        return Panache.getSession().chain(session -> session.createNativeQuery(
-                        "insert into outbox (topic, record_key, payload) values (?1, ?2, cast(cast(?3 as text) as jsonb))")
-                .setParameter(1, TOPIC).setParameter(2, key).setParameter(3, json).executeUpdate())
-                .replaceWithVoid();
+        return events.add(key, type, data, now);
     }
 }

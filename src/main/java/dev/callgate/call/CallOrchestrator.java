@@ -9,6 +9,7 @@ import dev.callgate.call.CallEffect.StartTimer;
 import dev.callgate.call.CallStateMachine.Transition;
 import dev.callgate.ingress.WebhookRecord;
 import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.permission.Permissions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -44,10 +45,12 @@ public class CallOrchestrator {
     private final Instance instance;
     private final IncomingCalls incomingCalls;
     private final CallConfig config;
+    private final Permissions permissions;
 
     public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
                             ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance,
-                            IncomingCalls incomingCalls, CallConfig config) {
+                            IncomingCalls incomingCalls, CallConfig config, Permissions permissions) {
+        this.permissions = permissions;
         this.incomingCalls = incomingCalls;
         this.config = config;
         this.media = media;
@@ -93,7 +96,9 @@ public class CallOrchestrator {
                     call.recordingPath = media.recordingPath(command.callRef()).toString();
                 }
                 return Panache.getSession().chain(s -> s.persist(call).chain(s::flush))
-                        .chain(() -> transition(call, new CallSignal.Initiate()));
+                        .chain(() -> permissions.knownDenied(call.phoneNumberId, call.userWaId))
+                        .chain(denied -> transition(call, denied ? new CallSignal.NoPermissionKnown()
+                                : new CallSignal.Initiate()));
             });
         }));
     }
@@ -185,7 +190,10 @@ public class CallOrchestrator {
     // ---- the transaction -----------------------------------------------------------------------------------------
 
     private Uni<Step> apply(WebhookRecord record, String json) {
-        if (record.callId() == null || record.kind() == WebhookRecord.Kind.PERMISSION_REPLY) {
+        if (record.kind() == WebhookRecord.Kind.PERMISSION_REPLY) {
+            return permissions.onReply(record).replaceWith(Step.NONE);
+        }
+        if (record.callId() == null) {
             return Uni.createFrom().item(Step.NONE);
         }
         var signal = WebhookSignals.of(record);
@@ -258,7 +266,12 @@ public class CallOrchestrator {
                     signal.getClass().getSimpleName(), call.state);
             return Uni.createFrom().item(Step.NONE);
         }
-        return commit(call, call.state, t, signal, receivedAt, signal instanceof CallSignal.ConnectSent);
+        Uni<Step> step = commit(call, call.state, t, signal, receivedAt, signal instanceof CallSignal.ConnectSent);
+        if (signal instanceof CallSignal.ConnectRefused refused && refused.code() == 138006) {
+            // Meta says the user has no permission: our permission state follows, in the same transaction
+            return step.call(() -> permissions.refusedByMeta(call.phoneNumberId, call.userWaId));
+        }
+        return step;
     }
 
     /**

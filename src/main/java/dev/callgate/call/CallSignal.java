@@ -24,6 +24,13 @@ public sealed interface CallSignal {
     record Reject() implements CallSignal {
     }
 
+    /**
+     * What we know of the user's call permission says Meta would refuse the call (check-before-call): it ends
+     * PERMISSION_DENIED before anything is sent.
+     */
+    record NoPermissionKnown() implements CallSignal {
+    }
+
     // ---- media ------------------------------------------------------------------------------------------------
 
     /** The media worker has our SDP (an offer for a business-initiated call, an answer for a user-initiated one). */

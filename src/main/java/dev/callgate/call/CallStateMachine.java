@@ -88,6 +88,12 @@ public final class CallStateMachine {
                     ? Transition.to(call.withState(OFFERING), new CreateOffer(), new Publish(CallEventType.REQUESTED))
                     : Transition.unchanged(call);
         }
+        if (signal instanceof CallSignal.NoPermissionKnown) {
+            return call.state() == REQUESTED
+                    ? end(call, CallOutcome.PERMISSION_DENIED, "no_call_permission_known", null,
+                    "the user has not granted call permission (known to Callgate); Meta was not asked", null)
+                    : Transition.unchanged(call);
+        }
         if (signal instanceof LocalSdpReady ready) {
             return localSdpReady(call, ready.sdp());
         }

@@ -1,7 +1,9 @@
 /**
- * Call permissions per (business number, user): status from the Cloud API and from permission-reply
- * webhooks, permission requests (free-form and template) and their limits.
+ * Call permissions: the state per (business number, user) — {@code no_permission | temporary | permanent} — fed by the
+ * {@code call_permission_reply} webhooks, {@code GET call_permissions} and call outcomes; call permission requests
+ * with spec §2.2's limits checked before Meta is asked; the permission events on {@code callgate.events}.
  *
- * <p>May use: {@code cloudapi}, Hibernate Reactive Panache.
+ * <p>May use: {@code cloudapi}; {@code events} (the outbox); the {@code callgate.webhooks} contract
+ * ({@link dev.callgate.ingress.WebhookRecord}); Hibernate Reactive Panache; reads of the {@code calls} table (counts).
  */
 package dev.callgate.permission;

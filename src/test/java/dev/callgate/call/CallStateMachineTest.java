@@ -47,25 +47,25 @@ class CallStateMachineTest {
             new CallSignal.Terminated(null, null, null),
             new CallSignal.TimerFired(CallTimer.RING_TIMEOUT), new CallSignal.TimerFired(CallTimer.CONNECT_TIMEOUT),
             new CallSignal.TimerFired(CallTimer.MAX_DURATION), new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE),
-            new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW));
+            new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW), new CallSignal.NoPermissionKnown());
 
     /**
      * Expected state after each signal, per starting state ("." = unchanged state). Columns: Initiate HangUp Accept
      * Reject LocalSdp MediaRefused MediaConnected MediaFailed ConnectSent ConnectRefused ConnectUnknown AcceptSent
-     * Answer Offer Ringing Accepted Rejected Terminated ringT connectT maxT graceT acceptT.
+     * Answer Offer Ringing Accepted Rejected Terminated ringT connectT maxT graceT acceptT NoPermissionKnown.
      */
     private static final String TABLE = """
-            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .
-            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .
-            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .
-            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .
-            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .
-            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM
-            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM
-            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   .
-            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END
+            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .   .
+            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .   .
+            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .   .
+            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .   .
+            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .   .
+            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .
+            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .
+            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   .   .
+            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
             """;
 
     private static final Map<String, CallState> ABBREVIATIONS = Map.of("OFF", OFFERING, "DIA", DIALING,

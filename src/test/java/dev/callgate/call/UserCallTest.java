@@ -105,6 +105,11 @@ class UserCallTest {
                 assertThat(SimulatorAdminClient.call(callId).getLong("phone.received.frames")).isGreaterThan(50);
             });
             assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz")).isZero();
+            // our answer (spec §6): the DTLS client to Meta's actpass, sha-256 fingerprints only
+            String answer = SimulatorAdminClient.call(callId).getString("answerSdp");
+            assertThat(answer).contains("a=setup:active").contains("a=fingerprint:sha-256 ");
+            assertThat(answer.lines().filter(l -> l.startsWith("a=fingerprint:"))
+                    .allMatch(l -> l.startsWith("a=fingerprint:sha-256 "))).isTrue();
             given().get("/v1/calls/" + callId).then().statusCode(200).body("state", equalTo("PRE_ACCEPTED"))
                     .body("direction", equalTo("USER_INITIATED"));
 

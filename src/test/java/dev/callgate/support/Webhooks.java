@@ -102,6 +102,23 @@ public final class Webhooks {
                         permanent ? "" : "\"expiration_timestamp\":\"1768550400\","));
     }
 
+    /**
+     * Any {@code call_permission_reply} (spec §2.5): {@code expiresAt} epoch seconds (sent as a number, as pywa's
+     * fixture does) or null; {@code context} a wamid, a wacid or null; {@code timestamp} the message's epoch seconds.
+     */
+    public static String permissionReply(String userWaId, String response, Boolean permanent, Long expiresAt,
+                                         String source, String context, long timestamp) {
+        return envelope("messages", contacts(userWaId, "Ana") + """
+                ,"messages":[{"from":"%s","id":"wamid.%s","timestamp":"%d",%s"type":"interactive",
+                  "interactive":{"type":"call_permission_reply","call_permission_reply":{"response":"%s",
+                  %s%s"response_source":"%s"}}}]"""
+                .formatted(userWaId, UUID.randomUUID(), timestamp,
+                        context == null ? "" : "\"context\":{\"from\":\"" + BUSINESS_NUMBER + "\",\"id\":\""
+                                + context + "\"},",
+                        response, permanent == null ? "" : "\"is_permanent\":" + permanent + ",",
+                        expiresAt == null ? "" : "\"expiration_timestamp\":" + expiresAt + ",", source));
+    }
+
     /** Only delivery statuses of ordinary messages: nothing of ours. */
     public static String messageStatusesOnly(String userWaId) {
         return envelope("messages", """
