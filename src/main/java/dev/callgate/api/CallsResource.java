@@ -6,6 +6,7 @@ import dev.callgate.call.Call;
 import dev.callgate.call.CallDirection;
 import dev.callgate.call.CallOrchestrator;
 import dev.callgate.call.CallState;
+import dev.callgate.call.Drain;
 import dev.callgate.media.MediaWorkerPool;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
@@ -37,10 +38,12 @@ public class CallsResource {
 
     private final CallOrchestrator orchestrator;
     private final MediaWorkerPool media;
+    private final Drain drain;
 
-    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media) {
+    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media, Drain drain) {
         this.orchestrator = orchestrator;
         this.media = media;
+        this.drain = drain;
     }
 
     @POST
@@ -55,6 +58,10 @@ public class CallsResource {
         } catch (InvalidCommandException e) {
             return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
                     String.join("; ", e.problems())));
+        }
+        if (drain.draining()) {
+            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.SERVICE_UNAVAILABLE, "draining",
+                    "this instance is shutting down and takes no new calls; retry on another"));
         }
         if (!(command instanceof CallCommand.Initiate initiate)) {
             return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",

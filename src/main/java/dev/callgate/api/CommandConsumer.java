@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.call.CallOrchestrator;
+import dev.callgate.call.Drain;
 import dev.callgate.permission.PermissionRequest;
 import dev.callgate.permission.Permissions;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,10 +29,12 @@ public class CommandConsumer {
     private final ObjectMapper mapper;
     private final MeterRegistry registry;
     private final Permissions permissions;
+    private final Drain drain;
 
     public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
-                           Permissions permissions) {
+                           Permissions permissions, Drain drain) {
         this.permissions = permissions;
+        this.drain = drain;
         this.orchestrator = orchestrator;
         this.mapper = mapper;
         this.registry = registry;
@@ -51,6 +54,13 @@ public class CommandConsumer {
                     List.of("not JSON: " + e.getOriginalMessage())));
         } catch (InvalidCommandException e) {
             return refuse(e);
+        }
+        if (command instanceof CallCommand.Initiate && drain.draining()) {
+            // shutting down: a new call is left on Kafka (never acknowledged, so its offset is not committed) for
+            // the instance that takes this partition over
+            LOG.infof("call %s: draining, command %s left for another instance", command.callRef(),
+                    command.commandId());
+            return Uni.createFrom().nothing();
         }
         registry.counter("callgate.commands", "type", command.getClass().getSimpleName().toLowerCase(),
                 "result", "accepted").increment();

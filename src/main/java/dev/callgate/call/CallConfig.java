@@ -59,6 +59,17 @@ public interface CallConfig {
     @WithDefault("30s")
     Duration deadAfter();
 
+    /**
+     * On SIGTERM, how long active calls may go on before they are hung up ({@code CALLGATE_CALLS_DRAIN_TIMEOUT});
+     * meanwhile the instance takes no new calls. Kubernetes' terminationGracePeriodSeconds must exceed it.
+     */
+    @WithDefault("60s")
+    Duration drainTimeout();
+
+    /** How often an instance looks for media effects other instances decided for the calls it holds. */
+    @WithDefault("100ms")
+    Duration mediaCommandPollInterval();
+
     /** How often due timers are looked for. */
     @WithDefault("250ms")
     Duration timerPollInterval();

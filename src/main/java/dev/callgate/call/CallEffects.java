@@ -156,6 +156,9 @@ public class CallEffects implements MediaListener {
     private static String mediaRefusal(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
+        if (cause instanceof dev.callgate.media.MediaDrainingException) {
+            return "instance_draining";
+        }
         return cause instanceof MediaCapacityException ? "over_capacity" : "media_error: " + cause.getMessage();
     }
 

@@ -15,8 +15,6 @@ import java.time.Instant;
 @ApplicationScoped
 public class CallEventOutbox {
 
-    public static final String TOPIC = EventOutbox.TOPIC;
-
     private final ObjectMapper mapper;
     private final EventOutbox events;
 

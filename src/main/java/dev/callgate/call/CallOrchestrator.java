@@ -46,10 +46,13 @@ public class CallOrchestrator {
     private final IncomingCalls incomingCalls;
     private final CallConfig config;
     private final Permissions permissions;
+    private final MediaCommands mediaCommands;
 
     public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
                             ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance,
-                            IncomingCalls incomingCalls, CallConfig config, Permissions permissions) {
+                            IncomingCalls incomingCalls, CallConfig config, Permissions permissions,
+                            MediaCommands mediaCommands) {
+        this.mediaCommands = mediaCommands;
         this.permissions = permissions;
         this.incomingCalls = incomingCalls;
         this.config = config;
@@ -297,6 +300,8 @@ public class CallOrchestrator {
                 writes = writes.chain(() -> timers.start(call.id, start.timer(), now));
             } else if (effect instanceof CancelTimer cancel) {
                 writes = writes.chain(() -> timers.cancel(call.id, cancel.timer()));
+            } else if (MediaCommands.needsMedia(effect) && mediaCommands.elsewhere(call)) {
+                writes = writes.chain(() -> mediaCommands.route(call, effect));
             } else {
                 later.add(effect);
             }

@@ -55,10 +55,18 @@ public class MediaRecovery {
                 .setParameter(1, instance.id()).executeUpdate())).replaceWithVoid();
     }
 
-    /** Ends the live calls whose media owner is another instance that is gone; returns how many. */
+    /**
+     * Ends the live calls whose media owner is another instance that is gone, and drops the media commands waiting for
+     * such owners; returns how many calls it ended.
+     */
     public Uni<Integer> reapDeadOwners() {
         double deadSeconds = config.deadAfter().toMillis() / 1000.0;
-        return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        delete from media_commands m where m.owner <> ?1 and not exists (
+                            select 1 from instances i where i.id = m.owner
+                            and i.seen_at >= now() - make_interval(secs => ?2))""")
+                        .setParameter(1, instance.id()).setParameter(2, deadSeconds).executeUpdate()))
+                .chain(() -> Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "select cast(c.id as text), c.media_owner from calls c"
                                 + " left join instances i on i.id = c.media_owner"
                                 + " where c.media_owner is not null and c.media_owner <> ?1"
@@ -66,7 +74,7 @@ public class MediaRecovery {
                                 + "'PRE_ACCEPTED','ACCEPTING')"
                                 + " and (i.id is null or i.seen_at < now() - make_interval(secs => ?2)) limit 100",
                         Object[].class)
-                .setParameter(1, instance.id()).setParameter(2, deadSeconds).getResultList()))
+                .setParameter(1, instance.id()).setParameter(2, deadSeconds).getResultList())))
                 .chain(rows -> {
                     Uni<Integer> ended = Uni.createFrom().item(0);
                     for (Object[] row : rows) {

@@ -2,6 +2,7 @@ package dev.callgate.call;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import dev.callgate.runtime.Periodic;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,7 +10,6 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Looks for due timers in {@code call_timers} and fires them through the orchestrator. */
 @ApplicationScoped
@@ -21,8 +21,7 @@ public class TimerScheduler {
     private final CallOrchestrator orchestrator;
     private final Vertx vertx;
     private final CallConfig config;
-    private final AtomicBoolean polling = new AtomicBoolean();
-    private long timer = -1;
+    private Periodic poller;
 
     public TimerScheduler(CallTimers timers, CallOrchestrator orchestrator, Vertx vertx, CallConfig config) {
         this.timers = timers;
@@ -35,20 +34,17 @@ public class TimerScheduler {
         if (!config.enabled()) {
             return;
         }
-        timer = vertx.setPeriodic(config.timerPollInterval().toMillis(), id -> poll());
+        poller = Periodic.every(vertx, config.timerPollInterval(), "timer poll", this::poll);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
+        if (poller != null) {
+            poller.cancel();
         }
     }
 
-    private void poll() {
-        if (!polling.compareAndSet(false, true)) {
-            return;
-        }
-        SafeContext.run(vertx, () -> timers.due(50)
+    private Uni<Void> poll() {
+        return timers.due(50)
                 .chain(rows -> {
                     Uni<Void> fired = Uni.createFrom().voidItem();
                     for (Object[] row : rows) {
@@ -59,10 +55,6 @@ public class TimerScheduler {
                                 .onFailure().recoverWithNull());
                     }
                     return fired;
-                })
-                .subscribe().with(ok -> polling.set(false), failure -> {
-                    polling.set(false);
-                    LOG.warnf("timer poll failed: %s", failure.toString());
-                }));
+                });
     }
 }

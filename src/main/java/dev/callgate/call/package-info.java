@@ -2,7 +2,11 @@
  * The call: the per-call state machine (a pure function of state and event), the call and call-event
  * entities and their persistence, and the consumers that feed them (webhooks, commands, media events).
  *
- * <p>May use: {@code cloudapi}, {@code media}, {@code permission} through their interfaces; Hibernate Reactive
- * Panache; the {@code callgate.webhooks} contract ({@link dev.callgate.ingress.WebhookRecord}).
+ * Also: restart recovery and instance heartbeats, media commands for calls held by another instance, the drain on
+ * shutdown.
+ *
+ * <p>May use: {@code cloudapi}, {@code media}, {@code permission} through their interfaces; {@code events} (the
+ * outbox); {@code runtime}; Hibernate Reactive Panache; the {@code callgate.webhooks} contract
+ * ({@link dev.callgate.ingress.WebhookRecord}).
  */
 package dev.callgate.call;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -17,12 +18,14 @@ import java.util.UUID;
 @ApplicationScoped
 public class EventOutbox {
 
-    public static final String TOPIC = "callgate.events";
-
     private final ObjectMapper mapper;
+    /** The topic the relay publishes to (recorded on the row for operators). */
+    private final String topic;
 
-    public EventOutbox(ObjectMapper mapper) {
+    public EventOutbox(ObjectMapper mapper,
+                       @ConfigProperty(name = "mp.messaging.outgoing.events-out.topic") String topic) {
         this.mapper = mapper;
+        this.topic = topic;
     }
 
     public ObjectNode data() {
@@ -48,7 +51,7 @@ public class EventOutbox {
         }
         return Panache.getSession().chain(session -> session.createNativeQuery(
                         "insert into outbox (topic, record_key, payload) values (?1, ?2, cast(cast(?3 as text) as jsonb))")
-                .setParameter(1, TOPIC).setParameter(2, key).setParameter(3, json).executeUpdate())
+                .setParameter(1, topic).setParameter(2, key).setParameter(3, json).executeUpdate())
                 .replaceWithVoid();
     }
 }

@@ -7,7 +7,11 @@ public class MediaCapacityException extends RuntimeException {
     private final int capacity;
 
     public MediaCapacityException(String callKey, int capacity) {
-        super("media capacity reached (" + capacity + " calls): call " + callKey + " refused");
+        this(callKey, capacity, "media capacity reached (" + capacity + " calls): call " + callKey + " refused");
+    }
+
+    protected MediaCapacityException(String callKey, int capacity, String message) {
+        super(message);
         this.capacity = capacity;
     }
 

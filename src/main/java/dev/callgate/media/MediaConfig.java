@@ -58,4 +58,22 @@ public interface MediaConfig {
 
     /** Password for TURN servers in {@link #iceServers()}. Never logged. */
     Optional<String> icePassword();
+
+    /**
+     * Lowest UDP port media may use ({@code CALLGATE_MEDIA_UDP_PORT_MIN}); with {@link #udpPortMax()}, the range a
+     * firewall or a Kubernetes hostPort range must open. 0: any port.
+     */
+    @WithDefault("0")
+    int udpPortMin();
+
+    /** Highest UDP port media may use ({@code CALLGATE_MEDIA_UDP_PORT_MAX}); 0: any port. */
+    @WithDefault("0")
+    int udpPortMax();
+
+    /**
+     * The address our host candidates announce instead of the interface's ({@code CALLGATE_MEDIA_PUBLIC_IP}), for a
+     * 1:1 NAT such as a cloud VM's public IP. Meta is ICE-lite and answers our checks where they come from, so media
+     * works without it; it helps peers that need a reachable candidate.
+     */
+    Optional<String> publicIp();
 }

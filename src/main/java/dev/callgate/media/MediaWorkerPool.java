@@ -24,6 +24,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import dev.onvoid.webrtc.PortAllocatorConfig;
 import dev.onvoid.webrtc.RTCConfiguration;
 import dev.onvoid.webrtc.RTCIceServer;
 
@@ -48,6 +49,7 @@ public class MediaWorkerPool {
     private final MediaConfig config;
     private final int capacity;
     private final ScheduledThreadPoolExecutor executor;
+    private volatile boolean draining;
     private final Map<String, MediaCall> calls = new ConcurrentHashMap<>();
     /** Guards admission (capacity), {@link #idle} and {@link #slots}. */
     private final Object admission = new Object();
@@ -140,6 +142,11 @@ public class MediaWorkerPool {
         }
     }
 
+    /** From now on new calls are refused ({@link MediaDrainingException}); the calls held go on. */
+    public void drain() {
+        draining = true;
+    }
+
     public int activeCalls() {
         return calls.size();
     }
@@ -204,7 +211,10 @@ public class MediaWorkerPool {
             }
             MediaCall existing = calls.get(callKey);
             if (existing != null) {
-                return existing.localSdp.copy();
+                return existing.localSdp.copy().thenApply(this::announced);
+            }
+            if (draining) {
+                return CompletableFuture.failedFuture(new MediaDrainingException(callKey));
             }
             if (calls.size() >= capacity) {
                 return CompletableFuture.failedFuture(new MediaCapacityException(callKey, capacity));
@@ -236,7 +246,7 @@ public class MediaWorkerPool {
                 }
             }
         });
-        return call.localSdp.copy();
+        return call.localSdp.copy().thenApply(this::announced);
     }
 
     /** Pool thread: prepares the source and recorder, borrows a slot, opens the call, starts offer or answer. */
@@ -304,6 +314,10 @@ public class MediaWorkerPool {
         return safe + ".wav";
     }
 
+    private String announced(String sdp) {
+        return config.publicIp().map(ip -> Candidates.announce(sdp, ip)).orElse(sdp);
+    }
+
     private RTCConfiguration rtcConfiguration() {
         RTCConfiguration rtc = new RTCConfiguration();
         List<String> urls = config.iceServers().orElse(List.of());
@@ -313,6 +327,9 @@ public class MediaWorkerPool {
             config.iceUsername().ifPresent(u -> server.username = u);
             config.icePassword().ifPresent(p -> server.password = p);
             rtc.iceServers = new ArrayList<>(List.of(server));
+        }
+        if (config.udpPortMin() > 0 || config.udpPortMax() > 0) {
+            rtc.portAllocatorConfig = new PortAllocatorConfig(config.udpPortMin(), config.udpPortMax(), 0);
         }
         return rtc;
     }

@@ -1,17 +1,12 @@
 package dev.callgate.permission;
 
+import dev.callgate.runtime.Periodic;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
-import io.smallrye.common.vertx.VertxContext;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
-
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Meta sends nothing when a temporary permission lapses (spec §2.2): this looks for lapsed ones and turns each into
@@ -20,14 +15,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @ApplicationScoped
 public class PermissionExpiry {
 
-    private static final Logger LOG = Logger.getLogger(PermissionExpiry.class);
-
     private final Permissions permissions;
     private final Vertx vertx;
     private final PermissionConfig config;
     private final boolean enabled;
-    private final AtomicBoolean running = new AtomicBoolean();
-    private long timer = -1;
+    private Periodic poller;
 
     public PermissionExpiry(Permissions permissions, Vertx vertx, PermissionConfig config,
                             @ConfigProperty(name = "callgate.calls.enabled", defaultValue = "true") boolean enabled) {
@@ -39,25 +31,14 @@ public class PermissionExpiry {
 
     void start(@Observes StartupEvent event) {
         if (enabled) {
-            timer = vertx.setPeriodic(config.expiryPollInterval().toMillis(), id -> poll());
+            poller = Periodic.every(vertx, config.expiryPollInterval(), "looking for expired permissions",
+                    permissions::expire);
         }
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
+        if (poller != null) {
+            poller.cancel();
         }
-    }
-
-    private void poll() {
-        if (!running.compareAndSet(false, true)) {
-            return;
-        }
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(v -> permissions.expire().subscribe().with(n -> running.set(false), failure -> {
-            running.set(false);
-            LOG.warnf("looking for expired permissions failed: %s", failure.toString());
-        }));
     }
 }

@@ -3,7 +3,7 @@
  * {@code call_permission_reply} webhooks, {@code GET call_permissions} and call outcomes; call permission requests
  * with spec §2.2's limits checked before Meta is asked; the permission events on {@code callgate.events}.
  *
- * <p>May use: {@code cloudapi}; {@code events} (the outbox); the {@code callgate.webhooks} contract
+ * <p>May use: {@code cloudapi}; {@code events} (the outbox); {@code runtime}; the {@code callgate.webhooks} contract
  * ({@link dev.callgate.ingress.WebhookRecord}); Hibernate Reactive Panache; reads of the {@code calls} table (counts).
  */
 package dev.callgate.permission;

@@ -133,6 +133,28 @@ class MediaWorkerPoolTest {
     }
 
     @Test
+    void mediaUsesOnlyTheConfiguredUdpPortsAndStillConnectsAndSwitchesItsAudio() throws Exception {
+        MediaWorkerPool ranged = newPool(TestMediaConfig.of(2, recordings).withUdpPorts(47100, 47120));
+        try {
+            AudioPeer phone = remote("phone-ports", 660);
+            String offer = ranged.createOffer("call-ports", MediaOptions.silence()).toCompletableFuture()
+                    .get(TIMEOUT, SECONDS);
+            List<Integer> ports = offer.lines().filter(l -> l.startsWith("a=candidate:") && l.contains(" udp "))
+                    .map(l -> Integer.parseInt(l.split(" ")[5])).toList();
+            assertThat(ports).isNotEmpty().allSatisfy(port -> assertThat(port).isBetween(47100, 47120));
+            ranged.applyAnswer("call-ports", phone.acceptOffer(offer).get(TIMEOUT, SECONDS)).toCompletableFuture()
+                    .get(TIMEOUT, SECONDS);
+            awaitPoolHears(ranged, "call-ports", 660);
+            // silence until told otherwise, then the tone (what a user-initiated call does once accepted)
+            assertThat(phone.received().dominantHz()).isZero();
+            ranged.play("call-ports", MediaOptions.tone(880)).toCompletableFuture().get(TIMEOUT, SECONDS);
+            AudioPeerTest.awaitTone(phone, 880);
+        } finally {
+            ranged.shutdown();
+        }
+    }
+
+    @Test
     void offerAndAnswerAreIdempotent() throws Exception {
         String offer = pool.createOffer("call-i", MediaOptions.tone(440)).toCompletableFuture().get(TIMEOUT, SECONDS);
         assertThat(offer).contains("m=audio ", "a=candidate", "a=setup:actpass", "a=fingerprint");

@@ -6,15 +6,24 @@ import java.util.List;
 import java.util.Optional;
 
 /** A plain {@link MediaConfig} for tests that construct the pool directly (same defaults as the mapping). */
-record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots, Duration disconnectedTimeout)
-        implements MediaConfig {
+record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots, Duration disconnectedTimeout,
+                       int udpPortMin, int udpPortMax) implements MediaConfig {
 
     static TestMediaConfig of(int maxCalls, Path recordings) {
-        return new TestMediaConfig(maxCalls, recordings.toString(), true, Duration.ofSeconds(10));
+        return new TestMediaConfig(maxCalls, recordings.toString(), true, Duration.ofSeconds(10), 0, 0);
     }
 
     TestMediaConfig withDisconnectedTimeout(Duration timeout) {
-        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, timeout);
+        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, timeout, udpPortMin, udpPortMax);
+    }
+
+    TestMediaConfig withUdpPorts(int min, int max) {
+        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, disconnectedTimeout, min, max);
+    }
+
+    @Override
+    public Optional<String> publicIp() {
+        return Optional.empty();
     }
 
     @Override

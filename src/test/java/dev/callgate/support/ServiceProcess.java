@@ -95,6 +95,15 @@ public final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
+    /** Whether the process has logged {@code text} (for waiting on what cannot be asked over HTTP, e.g. a drain). */
+    public boolean logged(String text) {
+        try {
+            return Files.readString(log()).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public boolean alive() {
         return process != null && process.isAlive();
     }

@@ -1,0 +1,168 @@
+package dev.callgate.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.support.Commands;
+import dev.callgate.support.IngressAndSimulatorOnly;
+import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.ServiceProcess;
+import dev.callgate.support.SimulatorAdminClient;
+import dev.callgate.support.WebhookTopic;
+import dev.callgate.support.Webhooks;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two instances of the packaged service share Kafka and PostgreSQL; this JVM is Meta's side (ingress + simulator).
+ * Calls spread over both reach ACTIVE with two-way audio whichever instance consumes each webhook (an SDP answer
+ * consumed by the instance that does not hold the PeerConnection is routed to its owner); an instance killed with
+ * SIGKILL has its calls ended FAILED(media_lost) and terminated at the simulator by the other, within the configured
+ * bound, while the other's calls stay up; the killed instance restarts and takes calls again.
+ */
+@QuarkusTest
+@TestProfile(IngressAndSimulatorOnly.class)
+@WithTestResource(KafkaBroker.class)
+class TwoInstancesIT {
+
+    private static final Map<String, String> FAST_DETECTION = Map.of("CALLGATE_CALLS_HEARTBEAT_INTERVAL", "1s",
+            "CALLGATE_CALLS_DEAD_AFTER", "6s");
+    private static ServiceProcess a;
+    private static ServiceProcess b;
+    private final ObjectMapper json = new ObjectMapper();
+
+    @BeforeAll
+    static void startBoth() throws Exception {
+        a = new ServiceProcess("it-a", 18093, 8081, FAST_DETECTION).start();
+        b = new ServiceProcess("it-b", 18094, 8081, FAST_DETECTION).start();
+    }
+
+    @AfterAll
+    static void stopBoth() throws Exception {
+        a.close();
+        b.close();
+    }
+
+    private static JsonPath call(ServiceProcess instance, String callRef) {
+        return given().baseUri("http://127.0.0.1:" + instance.port()).header("Authorization", "Bearer it-api-key")
+                .get("/v1/calls/" + callRef).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static double routed(ServiceProcess instance) {
+        String metrics = given().baseUri("http://127.0.0.1:" + instance.port()).get("/q/metrics").then()
+                .statusCode(200).extract().asString();
+        Matcher m = Pattern.compile("callgate_media_commands_total\\{[^}]*direction=\"routed\"[^}]*} ([0-9.Ee+-]+)")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    private String data(org.apache.kafka.clients.consumer.ConsumerRecord<String, String> record, String field) {
+        try {
+            JsonNode node = json.readTree(record.value()).path("data").path(field);
+            return node.isMissingNode() ? null : node.asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private List<String> place(WebhookTopic events, int count) {
+        List<String> refs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String user = Webhooks.newUser();
+            SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
+            String callRef = "two-" + i + "-" + UUID.randomUUID();
+            refs.add(callRef);
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
+                    user, "{\"tone\":1000}"));
+        }
+        events.await(r -> refs.contains(r.key()) && r.value().contains("\"dev.callgate.call.connected\""), count,
+                Duration.ofSeconds(120));
+        return refs;
+    }
+
+    @Test
+    void callsSpreadOverTwoInstancesSurviveTheLossOfOneOnlyWhereTheirMediaWas() throws Exception {
+        SimulatorAdminClient.reset();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            List<String> refs = place(events, 20);
+
+            // every call has two-way audio, wherever its PeerConnection lives
+            Map<String, ServiceProcess> owner = new LinkedHashMap<>();
+            Map<String, String> callIds = new LinkedHashMap<>();
+            for (String ref : refs) {
+                JsonPath view = call(a, ref);
+                owner.put(ref, view.getString("mediaOwner").equals("it-a") ? a : b);
+                callIds.put(ref, view.getString("whatsappCallId"));
+            }
+            assertThat(owner.values()).as("both instances hold calls").contains(a, b);
+            for (String ref : refs) {
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                    assertThat(call(owner.get(ref), ref).getDouble("media.receivedDominantHz"))
+                            .isCloseTo(660, within(15.0));
+                    assertThat(SimulatorAdminClient.call(callIds.get(ref)).getDouble("phone.received.dominantHz"))
+                            .isCloseTo(1000, within(15.0));
+                });
+            }
+            assertThat(routed(a) + routed(b)).as("SDP answers consumed by the instance without the media")
+                    .isPositive();
+
+            // SIGKILL one instance: the other ends its calls (media_lost) and terminates them at Meta
+            a.kill();
+            List<String> onA = refs.stream().filter(r -> owner.get(r) == a).toList();
+            List<String> onB = refs.stream().filter(r -> owner.get(r) == b).toList();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                for (String ref : onA) {
+                    assertThat(SimulatorAdminClient.call(callIds.get(ref)).getString("endReason")).as(ref)
+                            .isEqualTo("business_terminated");
+                }
+            });
+            var ended = events.await(r -> onA.contains(r.key()) && r.value().contains("dev.callgate.call.ended"),
+                    onA.size(), Duration.ofSeconds(60));
+            assertThat(ended).allSatisfy(r -> {
+                assertThat(data(r, "outcome")).isEqualTo("FAILED");
+                assertThat(data(r, "reason")).isEqualTo("media_lost");
+            });
+            for (String ref : onB) {
+                JsonPath view = call(b, ref);
+                assertThat(view.getString("state")).as(ref).isEqualTo("ACTIVE");
+                assertThat(view.getString("media.peerConnection")).isEqualTo("CONNECTED");
+                assertThat(SimulatorAdminClient.call(callIds.get(ref)).getString("state")).isEqualTo("active");
+            }
+
+            // the killed instance comes back under its name and takes calls again
+            a.start();
+            List<String> more = place(events, 4);
+            for (String ref : more) {
+                assertThat(call(b, ref).getString("state")).isEqualTo("ACTIVE");
+            }
+
+            List<String> live = new ArrayList<>(onB);
+            live.addAll(more);
+            for (String ref : live) {
+                Commands.send(ref, Commands.terminate("end-" + UUID.randomUUID(), ref));
+            }
+            events.await(r -> live.contains(r.key()) && r.value().contains("dev.callgate.call.ended"), live.size(),
+                    Duration.ofSeconds(60));
+        }
+        assertThat(given().get("/simulator/calls").then().statusCode(200).extract().jsonPath()
+                .getList("findAll { it.state != 'ended' }")).isEmpty();
+    }
+}

@@ -1,0 +1,193 @@
+package dev.callgate.deployment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The Helm chart with a real Helm (helm-java bundles Helm's Go library): lint (strict) and template with the default
+ * values and with a production-like values file, assertions on the rendered objects, and the plain manifests in
+ * {@code k8s/} kept equal to the chart's default rendering. {@code -Dcallgate.update-k8s=true} rewrites them.
+ */
+class HelmChartTest {
+
+    static final Path CHART = Path.of("deployment/helm/callgate");
+    static final Path PRODUCTION = CHART.resolve("ci/production-values.yaml");
+    static final Path MANIFESTS = Path.of("k8s/callgate.yaml");
+    static final String MANIFEST_HEADER = """
+            # Plain manifests for users without Helm: the chart's default rendering
+            #   (helm template callgate deployment/helm/callgate), kept equal to it by HelmChartTest;
+            #   regenerate with ./mvnw test -Dtest=HelmChartTest -Dcallgate.update-k8s=true
+            # Create the Secrets first (docs/deployment.md): callgate-db (password) and
+            #   callgate-whatsapp (app-secret, verify-token, access-token).
+            """;
+    private final YAMLMapper yaml = new YAMLMapper();
+
+    private List<JsonNode> objects(String rendered) throws IOException {
+        List<JsonNode> objects = new ArrayList<>();
+        try (var values = yaml.readerFor(JsonNode.class).readValues(rendered)) {
+            while (values.hasNext()) {
+                JsonNode node = (JsonNode) values.next();
+                if (node != null && !node.isNull() && !node.isEmpty()) {
+                    objects.add(node);
+                }
+            }
+        }
+        return objects;
+    }
+
+    private static JsonNode kind(List<JsonNode> objects, String kind) {
+        return objects.stream().filter(o -> kind.equals(o.path("kind").asText())).findFirst().orElse(null);
+    }
+
+    private static Map<String, JsonNode> env(JsonNode statefulSet) {
+        return java.util.stream.StreamSupport.stream(statefulSet.path("spec").path("template").path("spec")
+                        .path("containers").get(0).path("env").spliterator(), false)
+                .collect(Collectors.toMap(e -> e.path("name").asText(), e -> e));
+    }
+
+    private static String render(Path valuesFile) {
+        var template = new Helm(CHART).template().withName("callgate");
+        if (valuesFile != null) {
+            template = template.withValuesFile(valuesFile);
+        }
+        return template.call();
+    }
+
+    /** A copy of the chart whose values.yaml is the defaults overlaid with {@code overrides} (helm lint -f …). */
+    private Path chartWith(Path overrides, Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(CHART)) {
+            for (Path file : files.sorted(Comparator.naturalOrder()).toList()) {
+                Path target = dir.resolve(CHART.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target);
+                }
+            }
+        }
+        ObjectNode values = (ObjectNode) yaml.readTree(CHART.resolve("values.yaml").toFile());
+        yaml.readerForUpdating(values).readValue(overrides.toFile());
+        Files.writeString(dir.resolve("values.yaml"), yaml.writeValueAsString(values));
+        return dir;
+    }
+
+    @Test
+    void theChartLintsCleanWithTheDefaultsAndWithProductionValues(@TempDir Path dir) throws IOException {
+        LintResult defaults = new Helm(CHART).lint().strict().call();
+        assertThat(defaults.isFailed()).as(String.join("\n", defaults.getMessages())).isFalse();
+        assertThat(defaults.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
+
+        LintResult production = new Helm(chartWith(PRODUCTION, dir)).lint().strict().call();
+        assertThat(production.isFailed()).as(String.join("\n", production.getMessages())).isFalse();
+        assertThat(production.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
+    }
+
+    @Test
+    void theDefaultsRenderAStatefulSetWithProbesSecretsFromReferencesAndADisruptionBudget() throws IOException {
+        List<JsonNode> objects = objects(render(null));
+        assertThat(objects.stream().map(o -> o.path("kind").asText()).toList())
+                .containsExactlyInAnyOrder("StatefulSet", "Service", "Service", "PodDisruptionBudget");
+
+        JsonNode sts = kind(objects, "StatefulSet");
+        assertThat(sts.path("spec").path("replicas").asInt()).isEqualTo(2);
+        assertThat(sts.path("spec").path("serviceName").asText()).isEqualTo("callgate-headless");
+        JsonNode pod = sts.path("spec").path("template").path("spec");
+        assertThat(pod.path("terminationGracePeriodSeconds").asInt()).isEqualTo(90);
+        assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+        assertThat(pod.has("hostNetwork")).isFalse();
+        JsonNode container = pod.path("containers").get(0);
+        assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/ready");
+        assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).isEqualTo("/q/health/live");
+        assertThat(container.path("startupProbe").path("httpGet").path("path").asText())
+                .isEqualTo("/q/health/started");
+
+        Map<String, JsonNode> env = env(sts);
+        assertThat(env.get("CALLGATE_INSTANCE_ID").path("valueFrom").path("fieldRef").path("fieldPath").asText())
+                .isEqualTo("metadata.name");
+        assertThat(env.get("CALLGATE_WHATSAPP_APP_SECRET").path("valueFrom").path("secretKeyRef").path("name")
+                .asText()).isEqualTo("callgate-whatsapp");
+        assertThat(env.get("CALLGATE_CLOUDAPI_ACCESS_TOKEN").path("valueFrom").path("secretKeyRef").path("key")
+                .asText()).isEqualTo("access-token");
+        assertThat(env.get("CALLGATE_DB_PASSWORD").path("valueFrom").path("secretKeyRef").path("name").asText())
+                .isEqualTo("callgate-db");
+        assertThat(env.get("CALLGATE_CALLS_DRAIN_TIMEOUT").path("value").asText()).isEqualTo("60s");
+        assertThat(env.get("CALLGATE_MEDIA_UDP_PORT_MIN").path("value").asText()).isEqualTo("40000");
+        assertThat(env.get("CALLGATE_KAFKA_TOPIC_COMMANDS").path("value").asText()).isEqualTo("callgate.commands");
+        assertThat(env.get("CALLGATE_KAFKA_GROUP_WEBHOOKS").path("value").asText()).isEqualTo("callgate-call-events");
+        assertThat(env).doesNotContainKeys("CALLGATE_API_KEY", "CALLGATE_MEDIA_ICE_SERVERS");
+        // no secret value is ever rendered from the defaults
+        assertThat(objects).noneMatch(o -> "Secret".equals(o.path("kind").asText()));
+    }
+
+    @Test
+    void productionValuesRenderHostNetworkAutoscalingAndAServiceMonitor() throws IOException {
+        List<JsonNode> objects = objects(render(PRODUCTION));
+        assertThat(objects.stream().map(o -> o.path("kind").asText()).toList()).containsExactlyInAnyOrder(
+                "StatefulSet", "Service", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler",
+                "ServiceMonitor");
+        JsonNode sts = kind(objects, "StatefulSet");
+        assertThat(sts.path("spec").has("replicas")).as("the HPA owns the replica count").isFalse();
+        JsonNode pod = sts.path("spec").path("template").path("spec");
+        assertThat(pod.path("hostNetwork").asBoolean()).isTrue();
+        assertThat(pod.path("dnsPolicy").asText()).isEqualTo("ClusterFirstWithHostNet");
+        assertThat(pod.path("terminationGracePeriodSeconds").asInt()).isEqualTo(330);
+        assertThat(pod.path("containers").get(0).path("image").asText())
+                .isEqualTo("registry.example.com/callgate:0.1.0");
+        Map<String, JsonNode> env = env(sts);
+        assertThat(env.get("CALLGATE_API_KEY").path("valueFrom").path("secretKeyRef").path("name").asText())
+                .isEqualTo("callgate-api");
+        assertThat(env.get("CALLGATE_MEDIA_ICE_SERVERS").path("value").asText()).isEqualTo("stun:stun.example.org:3478");
+        assertThat(env.get("CALLGATE_INCOMING_RECORD").path("value").asText()).isEqualTo("false");
+        JsonNode hpa = kind(objects, "HorizontalPodAutoscaler");
+        assertThat(hpa.path("spec").path("scaleTargetRef").path("kind").asText()).isEqualTo("StatefulSet");
+        assertThat(hpa.path("spec").path("metrics").get(0).path("pods").path("metric").path("name").asText())
+                .isEqualTo("callgate_media_calls");
+        assertThat(kind(objects, "ServiceMonitor").path("metadata").path("labels").path("release").asText())
+                .isEqualTo("prometheus");
+    }
+
+    @Test
+    void inlineSecretsAreCreatedAndTheSchemaRefusesNonsense() throws IOException {
+        String rendered = new Helm(CHART).template().withName("callgate").set("whatsapp.existingSecret", "")
+                .set("whatsapp.appSecret", "s3cret").set("whatsapp.verifyToken", "v3rify")
+                .set("whatsapp.accessToken", "t0ken").call();
+        JsonNode secret = kind(objects(rendered), "Secret");
+        assertThat(secret.path("metadata").path("name").asText()).isEqualTo("callgate-whatsapp");
+        assertThat(secret.path("stringData").path("access-token").asText()).isEqualTo("t0ken");
+
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("callgate").set("whatsapp.existingSecret", "")
+                .call()).hasMessageContaining("whatsapp.appSecret (or whatsapp.existingSecret) is required");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("callgate").set("incoming.policy", "maybe")
+                .call()).hasMessageContaining("/incoming/policy");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("callgate").set("calls.deadAfter", "soon")
+                .call()).hasMessageContaining("/calls/deadAfter");
+    }
+
+    @Test
+    void thePlainManifestsAreTheChartsDefaultRendering() throws IOException {
+        String expected = MANIFEST_HEADER + render(null).replaceAll("(?m)^# Source: .*\\n", "");
+        if (Boolean.getBoolean("callgate.update-k8s")) {
+            Files.writeString(MANIFESTS, expected);
+        }
+        assertThat(Files.readString(MANIFESTS)).as("k8s/callgate.yaml is out of date: regenerate it (see its header)")
+                .isEqualTo(expected);
+    }
+}
