@@ -61,12 +61,7 @@ public class MediaRecovery {
      */
     public Uni<Integer> reapDeadOwners() {
         double deadSeconds = config.deadAfter().toMillis() / 1000.0;
-        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
-                        delete from media_commands m where m.owner <> ?1 and not exists (
-                            select 1 from instances i where i.id = m.owner
-                            and i.seen_at >= now() - make_interval(secs => ?2))""")
-                        .setParameter(1, instance.id()).setParameter(2, deadSeconds).executeUpdate()))
-                .chain(() -> Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+        return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "select cast(c.id as text), c.media_owner from calls c"
                                 + " left join instances i on i.id = c.media_owner"
                                 + " where c.media_owner is not null and c.media_owner <> ?1"
@@ -74,7 +69,7 @@ public class MediaRecovery {
                                 + "'PRE_ACCEPTED','ACCEPTING')"
                                 + " and (i.id is null or i.seen_at < now() - make_interval(secs => ?2)) limit 100",
                         Object[].class)
-                .setParameter(1, instance.id()).setParameter(2, deadSeconds).getResultList())))
+                .setParameter(1, instance.id()).setParameter(2, deadSeconds).getResultList()))
                 .chain(rows -> {
                     Uni<Integer> ended = Uni.createFrom().item(0);
                     for (Object[] row : rows) {
@@ -84,7 +79,13 @@ public class MediaRecovery {
                                 .replaceWith(n + 1));
                     }
                     return ended;
-                });
+                })
+                // last, so the CloseMedia just routed to the gone owners goes too
+                .call(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        delete from media_commands m where m.owner <> ?1 and not exists (
+                            select 1 from instances i where i.id = m.owner
+                            and i.seen_at >= now() - make_interval(secs => ?2))""")
+                        .setParameter(1, instance.id()).setParameter(2, deadSeconds).executeUpdate())));
     }
 
     void onStart(@Observes StartupEvent event) {
