@@ -59,13 +59,55 @@ public class CallEffects implements MediaListener {
     }
 
     void run(CallContext call, List<CallEffect> effects) {
+        CallEffect.SendPreAccept preAccept = null;
+        CallEffect.SendAccept accept = null;
         for (CallEffect effect : effects) {
+            if (effect instanceof CallEffect.SendPreAccept p) {
+                preAccept = p;
+            } else if (effect instanceof CallEffect.SendAccept a) {
+                accept = a;
+            }
+        }
+        for (CallEffect effect : effects) {
+            if (preAccept != null && accept != null && effect == accept) {
+                continue; // sent once pre_accept has succeeded, below: Meta takes them in that order only
+            }
             try {
-                run(call, effect);
+                if (effect == preAccept && accept != null) {
+                    preAcceptThenAccept(call, preAccept, accept);
+                } else {
+                    run(call, effect);
+                }
             } catch (RuntimeException e) {
                 LOG.errorf(e, "call %s (%s): effect %s failed", call.callRef(), call.whatsappCallId(), effect);
             }
         }
+    }
+
+    /** An accept decided before our answer was ready: pre_accept, and accept only after it returned 200. */
+    private void preAcceptThenAccept(CallContext call, CallEffect.SendPreAccept preAccept, CallEffect.SendAccept accept) {
+        onContext(() -> sendPreAccept(call, preAccept)
+                .chain(sent -> sent ? sendAccept(call, accept) : Uni.createFrom().voidItem()));
+    }
+
+    /** True when Meta took the pre_accept; otherwise the call fails (pre_accept_failed). */
+    private Uni<Boolean> sendPreAccept(CallContext call, CallEffect.SendPreAccept preAccept) {
+        return cloudApi.preAccept(call.phoneNumberId(), call.whatsappCallId(), preAccept.answerSdp())
+                .replaceWith(true)
+                .onFailure().invoke(e -> LOG.errorf("call %s (%s): pre_accept failed: %s", call.callRef(),
+                        call.whatsappCallId(), e.getMessage()))
+                .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
+                        new CallSignal.MediaFailed("pre_accept_failed")).replaceWith(false));
+    }
+
+    private Uni<Void> sendAccept(CallContext call, CallEffect.SendAccept accept) {
+        return cloudApi.accept(call.phoneNumberId(), call.whatsappCallId(), accept.answerSdp(),
+                        call.bizOpaqueCallbackData())
+                .chain(() -> orchestrator.get().signal(call.callId(), new CallSignal.AcceptSent()))
+                .onFailure().invoke(e -> LOG.errorf("call %s (%s): accept failed: %s", call.callRef(),
+                        call.whatsappCallId(), e.getMessage()))
+                .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
+                        new CallSignal.MediaFailed("accept_failed")));
     }
 
     private void run(CallContext call, CallEffect effect) {
@@ -128,19 +170,9 @@ public class CallEffects implements MediaListener {
                             + "call: %s", call.callRef(), call.whatsappCallId(), e.getMessage()))
                     .onFailure().recoverWithNull().replaceWithVoid());
         } else if (effect instanceof CallEffect.SendPreAccept preAccept) {
-            onContext(() -> cloudApi.preAccept(call.phoneNumberId(), call.whatsappCallId(), preAccept.answerSdp())
-                    .onFailure().invoke(e -> LOG.errorf("call %s (%s): pre_accept failed: %s", call.callRef(),
-                            call.whatsappCallId(), e.getMessage()))
-                    .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
-                            new CallSignal.MediaFailed("pre_accept_failed"))));
+            onContext(() -> sendPreAccept(call, preAccept).replaceWithVoid());
         } else if (effect instanceof CallEffect.SendAccept accept) {
-            onContext(() -> cloudApi.accept(call.phoneNumberId(), call.whatsappCallId(), accept.answerSdp(),
-                            call.bizOpaqueCallbackData())
-                    .chain(() -> orchestrator.get().signal(call.callId(), new CallSignal.AcceptSent()))
-                    .onFailure().invoke(e -> LOG.errorf("call %s (%s): accept failed: %s", call.callRef(),
-                            call.whatsappCallId(), e.getMessage()))
-                    .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
-                            new CallSignal.MediaFailed("accept_failed"))));
+            onContext(() -> sendAccept(call, accept));
         } else if (effect instanceof CallEffect.SendReject) {
             onContext(() -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId())
                     .onFailure().recoverWithNull().replaceWithVoid());

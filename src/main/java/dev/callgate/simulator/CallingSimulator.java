@@ -1069,6 +1069,7 @@ public class CallingSimulator {
         report.put("bizOpaqueCallbackData", call.bizOpaqueCallbackData);
         report.put("offerSdp", call.offerSdp);
         report.put("answerSdp", call.answerSdp);
+        report.put("preAccepted", call.preAcceptSdp != null);
         report.put("phone", call.phone == null ? Map.of() : call.phone.report());
         report.put("webhooks", call.webhooks.stream().map(WebhookDelivery.Record::report).toList());
         return report;

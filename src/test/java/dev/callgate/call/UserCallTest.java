@@ -76,6 +76,8 @@ class UserCallTest {
             assertThat(incoming.path("from").asText()).isEqualTo(user);
             assertThat(incoming.path("phoneNumberId").asText()).isEqualTo(AUTO);
             awaitEvent(events, callId, "accepted");
+            // accepted at once, yet pre_accept went first (Meta refuses a pre_accept after the accept)
+            assertThat(SimulatorAdminClient.call(callId).getBoolean("preAccepted")).isTrue();
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(media.report(callId).orElseThrow().received().dominantHz()).isCloseTo(660, within(15.0));
                 // our tone (the configured default, 440 Hz) reaches the caller
