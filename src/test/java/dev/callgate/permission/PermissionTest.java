@@ -241,6 +241,21 @@ class PermissionTest {
     }
 
     @Test
+    void anInvalidPermissionRequestOnKafkaGoesToTheDlqWithItsReasons() {
+        String key = "bad-permission-" + UUID.randomUUID();
+        try (WebhookTopic dlq = new WebhookTopic("callgate.commands.dlq")) {
+            Commands.send(key, """
+                    {"type":"permission.request","commandId":"%s","phoneNumberId":"%s","to":"12",
+                     "mode":"template","template":{"name":"call_me"}}""".formatted(key, PNID));
+            ConsumerRecord<String, String> dead = dlq.await(r -> key.equals(r.key()), 1).get(0);
+            assertThat(new String(dead.headers().lastHeader("dead-letter-reason").value(),
+                    java.nio.charset.StandardCharsets.UTF_8))
+                    .contains("to is required").contains("template.name and template.language");
+            assertThat(dead.value()).contains("\"call_me\"");
+        }
+    }
+
+    @Test
     void aTemporaryPermissionThatLapsesProducesAnExpiredEvent() {
         String user = Webhooks.newUser();
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
