@@ -40,8 +40,17 @@ public class ApiKeyFilter {
     }
 
     static Response problem(Response.Status status, String type, String detail) {
-        return Response.status(status).type("application/problem+json")
-                .entity(Map.of("type", "https://callgate.dev/problems/" + type, "title", status.getReasonPhrase(),
-                        "status", status.getStatusCode(), "detail", detail)).build();
+        return problem(status, type, detail, Map.of());
+    }
+
+    /** A problem body (RFC 9457) with extension members, e.g. the list of every problem found. */
+    static Response problem(Response.Status status, String type, String detail, Map<String, Object> extensions) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("type", "https://callgate.dev/problems/" + type);
+        body.put("title", status.getReasonPhrase());
+        body.put("status", status.getStatusCode());
+        body.put("detail", detail);
+        body.putAll(extensions);
+        return Response.status(status).type("application/problem+json").entity(body).build();
     }
 }

@@ -147,13 +147,10 @@ public class CallsResource {
                 return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call",
                         "no call with callRef " + callRef));
             }
-            if (call.direction != CallDirection.USER_INITIATED) {
-                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "not-incoming",
-                        "only a user-initiated call is accepted or rejected"));
-            }
-            if (call.state == CallState.ENDED || call.state == CallState.TERMINATING) {
-                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "call-ended",
-                        "the call already ended (" + call.state + ")"));
+            String refusal = call.whyNotAnswerable();
+            if (refusal != null) {
+                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT,
+                        call.direction != CallDirection.USER_INITIATED ? "not-incoming" : "call-ended", refusal));
             }
             return CommandConsumer.dispatch(orchestrator, command)
                     .replaceWith(Response.accepted(Map.of("callRef", callRef, "commandId", command.commandId()))

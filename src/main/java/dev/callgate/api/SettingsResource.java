@@ -51,14 +51,8 @@ public class SettingsResource {
         JsonNode calling = body != null && body.has("calling") ? body.get("calling") : body;
         return settings.update(phoneNumberId, calling).map(result -> {
             if (!result.problems().isEmpty()) {
-                Map<String, Object> problem = new LinkedHashMap<>();
-                problem.put("type", "https://callgate.dev/problems/invalid-settings");
-                problem.put("title", "Bad Request");
-                problem.put("status", 400);
-                problem.put("detail", String.join("; ", result.problems()));
-                problem.put("problems", result.problems());
-                return Response.status(Response.Status.BAD_REQUEST).type("application/problem+json").entity(problem)
-                        .build();
+                return ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-settings",
+                        String.join("; ", result.problems()), Map.of("problems", result.problems()));
             }
             Map<String, Object> entity = new LinkedHashMap<>();
             entity.put("success", true);

@@ -135,6 +135,21 @@ public class Call extends PanacheEntityBase {
         return call;
     }
 
+    /**
+     * Why this call cannot be accepted or rejected now, or null when it can: only a user-initiated call that has not
+     * ended is answered.
+     */
+    public String whyNotAnswerable() {
+        if (direction != CallDirection.USER_INITIATED) {
+            return "only a user-initiated call is accepted or rejected; this one was placed by the business";
+        }
+        if (state == CallState.ENDED || state == CallState.TERMINATING) {
+            return "the call already ended (" + (outcome != null ? outcome : pendingOutcome) + ", "
+                    + (failureReason != null ? failureReason : pendingReason) + ")";
+        }
+        return null;
+    }
+
     /** The key media and logs know the call by (as {@link CallContext#mediaKey()}). */
     public String mediaKey() {
         return callRef != null ? callRef : id.toString();

@@ -8,6 +8,7 @@ import dev.callgate.media.MediaCapacityException;
 import dev.callgate.media.MediaListener;
 import dev.callgate.media.MediaOptions;
 import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.runtime.SafeContext;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;

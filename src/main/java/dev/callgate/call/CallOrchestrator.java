@@ -139,13 +139,7 @@ public class CallOrchestrator {
         return run(() -> remember(commandId, callRef, type).chain(fresh -> !fresh
                 ? Uni.createFrom().item(Step.NONE)
                 : Call.findByRef(callRef).chain(call -> {
-                    String refusal = call == null ? "no call with this callRef"
-                            : call.direction != CallDirection.USER_INITIATED ? "only a user-initiated call is "
-                            + "accepted or rejected; this one was placed by the business"
-                            : call.state == CallState.ENDED || call.state == CallState.TERMINATING
-                            ? "the call already ended (" + (call.outcome != null ? call.outcome : call.pendingOutcome)
-                            + ", " + (call.failureReason != null ? call.failureReason : call.pendingReason) + ")"
-                            : null;
+                    String refusal = call == null ? "no call with this callRef" : call.whyNotAnswerable();
                     if (refusal != null) {
                         LOG.infof("call %s: %s refused: %s", callRef, type, refusal);
                         return outbox.refused(callRef, commandId, type + ": " + refusal, Instant.now())

@@ -1,6 +1,7 @@
 package dev.callgate.call;
 
 import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.runtime.SafeContext;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Vertx;

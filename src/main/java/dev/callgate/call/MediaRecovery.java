@@ -1,6 +1,8 @@
 package dev.callgate.call;
 
 import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.runtime.Periodic;
+import dev.callgate.runtime.SafeContext;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -30,7 +32,7 @@ public class MediaRecovery {
     private final Vertx vertx;
     private final CallConfig config;
     private final WebhookBacklog backlog;
-    private long timer = -1;
+    private Periodic heartbeats;
 
     public MediaRecovery(CallOrchestrator orchestrator, MediaWorkerPool media, Instance instance, Vertx vertx,
                          CallConfig config, WebhookBacklog backlog) {
@@ -43,8 +45,8 @@ public class MediaRecovery {
     }
 
     void onStop(@Observes io.quarkus.runtime.ShutdownEvent event) {
-        if (timer >= 0) {
-            vertx.cancelTimer(timer);
+        if (heartbeats != null) {
+            heartbeats.cancel();
         }
     }
 
@@ -92,9 +94,8 @@ public class MediaRecovery {
         if (!config.enabled()) {
             return;
         }
-        timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> SafeContext.run(vertx, () ->
-                heartbeat().chain(this::reapDeadOwners).subscribe().with(n -> {
-                }, failure -> LOG.warnf("heartbeat failed: %s", failure.toString()))));
+        heartbeats = Periodic.every(vertx, config.heartbeatInterval(), "heartbeat",
+                () -> heartbeat().chain(this::reapDeadOwners));
         SafeContext.run(vertx, () -> heartbeat().chain(this::recoverAfterRestart).subscribe().with(
                 n -> {
                     if (n > 0) {

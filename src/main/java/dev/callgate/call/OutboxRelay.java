@@ -1,5 +1,6 @@
 package dev.callgate.call;
 
+import dev.callgate.runtime.SafeContext;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;

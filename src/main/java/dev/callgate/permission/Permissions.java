@@ -253,29 +253,42 @@ public class Permissions {
                         instant(r[3])));
     }
 
-    /** Why a request would be refused now (138017 / 138009), or null when it may be sent. */
-    private RequestOutcome localRefusal(Object[] state, Usage usage) {
+    /** What stops a request now: {@code blockedBy} as the view names it, the code Meta would give, when it lifts. */
+    private record Block(String blockedBy, int code, Instant until) {
+    }
+
+    /** The block on a request now (138017 / 138009), or null when one may be sent. */
+    private Block block(Object[] state, Usage usage) {
         if (state != null && "permanent".equals(state[0])) {
-            return new RequestOutcome(RequestOutcome.REFUSED, 138017,
-                    "the user already granted a permanent permission; requests are not allowed", null, null);
+            return new Block("permanent_permission", 138017, null);
         }
-        Instant next = null;
-        String blockedBy = null;
+        Block block = null;
         if (usage.day() >= config.requestsPerDay()) {
-            next = usage.oldestInDay().plus(Duration.ofHours(24));
-            blockedBy = "daily";
+            block = new Block("daily_limit", 138009, usage.oldestInDay().plus(Duration.ofHours(24)));
         }
         if (usage.week() >= config.requestsPerWeek()) {
             Instant weekly = usage.oldestInWeek().plus(Duration.ofDays(7));
-            if (next == null || weekly.isAfter(next)) {
-                next = weekly;
-                blockedBy = "weekly";
+            if (block == null || weekly.isAfter(block.until())) {
+                block = new Block("weekly_limit", 138009, weekly);
             }
         }
-        return next == null ? null : new RequestOutcome(RequestOutcome.REFUSED, 138009, "the " + blockedBy
-                + " limit of permission requests is used (" + config.requestsPerDay() + " per 24 h, "
-                + config.requestsPerWeek() + " per 7 days, reset by a connected call); possible again at " + next,
-                null, next);
+        return block;
+    }
+
+    /** Why a request would be refused now (138017 / 138009), or null when it may be sent. */
+    private RequestOutcome localRefusal(Object[] state, Usage usage) {
+        Block block = block(state, usage);
+        if (block == null) {
+            return null;
+        }
+        if (block.code() == 138017) {
+            return new RequestOutcome(RequestOutcome.REFUSED, 138017,
+                    "the user already granted a permanent permission; requests are not allowed", null, null);
+        }
+        return new RequestOutcome(RequestOutcome.REFUSED, 138009, "the "
+                + block.blockedBy().replace("_limit", "") + " limit of permission requests is used ("
+                + config.requestsPerDay() + " per 24 h, " + config.requestsPerWeek()
+                + " per 7 days, reset by a connected call); possible again at " + block.until(), null, block.until());
     }
 
     /**
@@ -379,7 +392,7 @@ public class Permissions {
             Instant checked = state == null ? null : instant(state[4]);
             boolean stale = checked == null || checked.isBefore(Instant.now().minus(config.cacheTtl()));
             if (!stale) {
-                return render(phoneNumberId, waId, true, null);
+                return Panache.withSession(() -> render(phoneNumberId, waId, state, true, null));
             }
             return cloudApi.callPermission(phoneNumberId, waId)
                     .chain(permission -> Panache.withTransaction(() -> fromCloudApi(phoneNumberId, waId, permission)))
@@ -400,19 +413,22 @@ public class Permissions {
     }
 
     private Uni<PermissionView> render(String phoneNumberId, String waId, boolean fresh, String checkError) {
-        return Panache.withSession(() -> row(phoneNumberId, waId).chain(state -> usage(phoneNumberId, waId)
-                .chain(usage -> calls(phoneNumberId, waId).map(calls -> {
-                    RequestOutcome refusal = localRefusal(state, usage);
-                    String blockedBy = refusal == null ? null : refusal.errorCode() == 138017 ? "permanent_permission"
-                            : usage.week() >= config.requestsPerWeek() ? "weekly_limit" : "daily_limit";
-                    PermissionView.Requests requests = new PermissionView.Requests(usage.day(),
-                            config.requestsPerDay(), usage.week(), config.requestsPerWeek(), blockedBy,
-                            refusal == null ? null : refusal.nextPossibleAt());
-                    return new PermissionView(phoneNumberId, waId, state == null ? "unknown" : (String) state[0],
-                            state == null ? null : instant(state[1]), state == null ? null : (String) state[2],
-                            state == null ? null : instant(state[3]), fresh && state != null, checkError, requests,
-                            calls);
-                }))));
+        return Panache.withSession(() -> row(phoneNumberId, waId)
+                .chain(state -> render(phoneNumberId, waId, state, fresh, checkError)));
+    }
+
+    /** The view of a state already read; inside the caller's session. */
+    private Uni<PermissionView> render(String phoneNumberId, String waId, Object[] state, boolean fresh,
+                                       String checkError) {
+        return usage(phoneNumberId, waId).chain(usage -> calls(phoneNumberId, waId).map(calls -> {
+            Block block = block(state, usage);
+            PermissionView.Requests requests = new PermissionView.Requests(usage.day(), config.requestsPerDay(),
+                    usage.week(), config.requestsPerWeek(), block == null ? null : block.blockedBy(),
+                    block == null ? null : block.until());
+            return new PermissionView(phoneNumberId, waId, state == null ? "unknown" : (String) state[0],
+                    state == null ? null : instant(state[1]), state == null ? null : (String) state[2],
+                    state == null ? null : instant(state[3]), fresh && state != null, checkError, requests, calls);
+        }));
     }
 
     private Uni<PermissionView.Calls> calls(String phoneNumberId, String waId) {

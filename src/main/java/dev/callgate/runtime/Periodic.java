@@ -1,9 +1,6 @@
 package dev.callgate.runtime;
 
-import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
-import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
 
@@ -37,9 +34,7 @@ public final class Periodic {
         if (cancelled || !running.compareAndSet(false, true)) {
             return;
         }
-        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-        VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(v -> work.get().subscribe().with(ok -> running.set(false), failure -> {
+        SafeContext.run(vertx, () -> work.get().subscribe().with(ok -> running.set(false), failure -> {
             running.set(false);
             LOG.warnf("%s failed: %s", what, failure.toString());
         }));

@@ -1,6 +1,7 @@
 /**
- * Plumbing shared by the other packages: running reactive work periodically, one run at a time, on the fresh, safe
- * Vert.x contexts Hibernate Reactive needs.
+ * Plumbing shared by the other packages: running reactive work on the fresh, safe Vert.x contexts Hibernate Reactive
+ * needs ({@link dev.callgate.runtime.SafeContext}), and periodically, one run at a time
+ * ({@link dev.callgate.runtime.Periodic}).
  *
  * <p>May use: Vert.x, Mutiny, Quarkus' context helpers; nothing else of Callgate.
  */

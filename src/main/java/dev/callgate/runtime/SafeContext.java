@@ -1,4 +1,4 @@
-package dev.callgate.call;
+package dev.callgate.runtime;
 
 import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
 import io.smallrye.common.vertx.VertxContext;
@@ -12,19 +12,19 @@ import java.util.function.Supplier;
  * Runs work from a timer, a media thread or a Cloud API callback on a fresh duplicated Vert.x context flagged safe,
  * as Hibernate Reactive requires: each piece of work gets its own session.
  */
-final class SafeContext {
+public final class SafeContext {
 
     private SafeContext() {
     }
 
-    static void run(Vertx vertx, Runnable work) {
+    public static void run(Vertx vertx, Runnable work) {
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         VertxContextSafetyToggle.setContextSafe(context, true);
         context.runOnContext(v -> work.run());
     }
 
     /** The result of {@code work}, run on a fresh safe context (e.g. after blocking work on a worker thread). */
-    static <T> Uni<T> on(Vertx vertx, Supplier<Uni<T>> work) {
+    public static <T> Uni<T> on(Vertx vertx, Supplier<Uni<T>> work) {
         return Uni.createFrom().emitter(emitter -> run(vertx, () -> work.get().subscribe()
                 .with(emitter::complete, emitter::fail)));
     }
