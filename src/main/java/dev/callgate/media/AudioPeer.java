@@ -14,23 +14,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 import dev.onvoid.webrtc.PeerConnectionFactory;
-import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCConfiguration;
-import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceGatheringState;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpSender;
-import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioOptions;
 import dev.onvoid.webrtc.media.audio.AudioSource;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
-import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import dev.onvoid.webrtc.media.audio.AudioTrackSource;
 import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
 
@@ -76,9 +71,7 @@ public final class AudioPeer implements AutoCloseable {
      * Guards the remote track between onTrack (signaling thread) and close(). Never held while calling into the
      * PeerConnection: close() blocks on the signaling thread, which could be waiting for this lock.
      */
-    private final Object remoteLock = new Object();
-    private AudioTrack remoteTrack;
-    private final AudioTrackSink sink = this::onRemoteAudio;
+    private final RemoteAudio remote;
     private final PulledSource pulledSource = new PulledSource();
     private volatile boolean loggedSourceError;
     private volatile boolean loggedSinkError;
@@ -92,6 +85,7 @@ public final class AudioPeer implements AutoCloseable {
             return t;
         });
         this.callbacks = new SdpCallbacks(executor, "audio peer " + name, this::closedException);
+        this.remote = new RemoteAudio("audio peer " + name, this::onRemoteAudio, closed::get);
     }
 
     /**
@@ -149,7 +143,8 @@ public final class AudioPeer implements AutoCloseable {
         localTrack = factory.createAudioTrack(name + "-audio", source);
 
         RTCConfiguration config = new RTCConfiguration();
-        pc = factory.createPeerConnection(config, new Observer());
+        pc = factory.createPeerConnection(config,
+                callbacks.peer(gatheringComplete, this::onConnectionChange, remote::attach));
         sender = pc.addTrack(localTrack, List.of(name + "-stream"));
         LOG.debugf("audio peer %s created", name);
     }
@@ -253,13 +248,10 @@ public final class AudioPeer implements AutoCloseable {
         }
         LIVE.remove(this);
         long started = System.nanoTime();
-        synchronized (remoteLock) {
-            AudioTrack remote = remoteTrack;
-            remoteTrack = null;
-            if (remote != null) {
-                step("remove remote sink", () -> remote.removeSink(sink));
-            }
-        }
+        remote.detach(removal -> {
+            step("remove remote sink", removal);
+            return true;
+        });
         RTCPeerConnection p = pc;
         RTCRtpSender s = sender;
         AudioTrack track = localTrack;
@@ -385,26 +377,6 @@ public final class AudioPeer implements AutoCloseable {
         }
     }
 
-    private void onRemoteTrack(RTCRtpTransceiver transceiver) {
-        try {
-            MediaStreamTrack track = transceiver.getReceiver().getTrack();
-            if (!(track instanceof AudioTrack)) {
-                LOG.debugf("audio peer %s: ignoring remote %s track", name, track == null ? "null" : track.getKind());
-                return;
-            }
-            synchronized (remoteLock) {
-                if (closed.get() || remoteTrack != null) {
-                    return;
-                }
-                remoteTrack = (AudioTrack) track;
-                remoteTrack.addSink(sink);
-            }
-            LOG.debugf("audio peer %s: remote audio track attached", name);
-        } catch (Throwable t) {
-            LOG.errorf(t, "audio peer %s: could not attach the remote track", name);
-        }
-    }
-
     private static void installShutdownHook() {
         if (HOOK_INSTALLED.compareAndSet(false, true)) {
             // A JVM exiting with live calls can crash inside a JNI callback: close whatever is still open.
@@ -448,38 +420,19 @@ public final class AudioPeer implements AutoCloseable {
         }
     }
 
-    private final class Observer implements PeerConnectionObserver {
-        @Override
-        public void onIceCandidate(RTCIceCandidate candidate) {
-            // Non-trickle: the candidates are read from the local description once gathering completes.
+    /** Signaling thread: records the state; connected or failed completes {@link #connected()} on our thread. */
+    private void onConnectionChange(RTCPeerConnectionState newState) {
+        if (closed.get()) {
+            return;
         }
-
-        @Override
-        public void onIceGatheringChange(RTCIceGatheringState gatheringState) {
-            if (gatheringState == RTCIceGatheringState.COMPLETE) {
-                completeLater(gatheringComplete, null, null);
+        state = newState.name();
+        LOG.debugf("audio peer %s: %s", name, newState);
+        switch (newState) {
+            case CONNECTED -> completeLater(connected, null, null);
+            case FAILED, CLOSED -> completeLater(connected, null,
+                    new IllegalStateException("audio peer " + name + " connection " + newState));
+            default -> {
             }
-        }
-
-        @Override
-        public void onConnectionChange(RTCPeerConnectionState newState) {
-            if (closed.get()) {
-                return;
-            }
-            state = newState.name();
-            LOG.debugf("audio peer %s: %s", name, newState);
-            switch (newState) {
-                case CONNECTED -> completeLater(connected, null, null);
-                case FAILED, CLOSED -> completeLater(connected, null,
-                        new IllegalStateException("audio peer " + name + " connection " + newState));
-                default -> {
-                }
-            }
-        }
-
-        @Override
-        public void onTrack(RTCRtpTransceiver transceiver) {
-            onRemoteTrack(transceiver);
         }
     }
 }

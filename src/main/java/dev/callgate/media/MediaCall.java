@@ -12,22 +12,17 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
-import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCConfiguration;
-import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceGatheringState;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpSender;
-import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioOptions;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
-import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import dev.onvoid.webrtc.media.audio.AudioTrackSource;
 
 /**
@@ -35,8 +30,7 @@ import dev.onvoid.webrtc.media.audio.AudioTrackSource;
  * {@link FrameSource}, its received-audio meter and optional recorder.
  *
  * <p>Native callbacks never run our logic: they hand over to the pool's executor. {@link #lock} serialises setup steps
- * and teardown; {@link #remoteLock} guards the remote track between onTrack (signaling thread) and teardown and is never
- * held while calling into the PeerConnection.
+ * and teardown; {@link RemoteAudio} guards the remote track between onTrack (signaling thread) and teardown.
  */
 final class MediaCall {
 
@@ -74,9 +68,7 @@ final class MediaCall {
     private String appliedAnswer;
     private CompletableFuture<Void> answerApplied;
 
-    private final Object remoteLock = new Object();
-    private AudioTrack remoteTrack;
-    private final AudioTrackSink sink = this::onRemoteAudio;
+    private final RemoteAudio remote;
     private volatile boolean loggedSinkError;
     private final SdpCallbacks callbacks;
 
@@ -86,6 +78,7 @@ final class MediaCall {
         this.options = options;
         this.executor = executor;
         this.callbacks = new SdpCallbacks(executor, "call " + key, this::closedException);
+        this.remote = new RemoteAudio("call " + key, this::onRemoteAudio, closed::get);
         this.events = events;
         this.disconnectedTimeoutMillis = disconnectedTimeoutMillis;
     }
@@ -120,7 +113,8 @@ final class MediaCall {
             audio.highpassFilter = false;
             AudioTrackSource trackSource = slot.factory().createAudioSource(audio);
             localTrack = slot.factory().createAudioTrack("callgate-audio", trackSource);
-            pc = slot.factory().createPeerConnection(config, new Observer());
+            pc = slot.factory().createPeerConnection(config,
+                    callbacks.peer(gatheringComplete, this::onConnectionChange, remote::attach));
             sender = pc.addTrack(localTrack, List.of("callgate"));
             return true;
         }
@@ -219,13 +213,7 @@ final class MediaCall {
         boolean clean = true;
         MediaSlot borrowed;
         synchronized (lock) {
-            synchronized (remoteLock) {
-                AudioTrack remote = remoteTrack;
-                remoteTrack = null;
-                if (remote != null) {
-                    clean &= step("remove remote sink", () -> remote.removeSink(sink));
-                }
-            }
+            clean &= remote.detach(removal -> step("remove remote sink", removal));
             RTCPeerConnection p = pc;
             RTCRtpSender s = sender;
             AudioTrack track = localTrack;
@@ -360,24 +348,6 @@ final class MediaCall {
         }
     }
 
-    private void onRemoteTrack(RTCRtpTransceiver transceiver) {
-        try {
-            MediaStreamTrack track = transceiver.getReceiver().getTrack();
-            if (!(track instanceof AudioTrack)) {
-                return;
-            }
-            synchronized (remoteLock) {
-                if (closed.get() || remoteTrack != null) {
-                    return;
-                }
-                remoteTrack = (AudioTrack) track;
-                remoteTrack.addSink(sink);
-            }
-        } catch (Throwable t) {
-            LOG.errorf(t, "call %s: could not attach the remote track", key);
-        }
-    }
-
     private void onStateChange(RTCPeerConnectionState newState) {
         if (closed.get()) {
             return;
@@ -419,31 +389,12 @@ final class MediaCall {
         }
     }
 
-    private final class Observer implements PeerConnectionObserver {
-        @Override
-        public void onIceCandidate(RTCIceCandidate candidate) {
-            // Non-trickle: candidates are read from the local description once gathering completes.
+    /** Signaling thread: records the state (in order) and hands the change to the pool's executor. */
+    private void onConnectionChange(RTCPeerConnectionState newState) {
+        if (closed.get()) {
+            return;
         }
-
-        @Override
-        public void onIceGatheringChange(RTCIceGatheringState gatheringState) {
-            if (gatheringState == RTCIceGatheringState.COMPLETE) {
-                completeLater(gatheringComplete, null, null);
-            }
-        }
-
-        @Override
-        public void onConnectionChange(RTCPeerConnectionState newState) {
-            if (closed.get()) {
-                return;
-            }
-            state = newState.name(); // in order: the signaling thread delivers the changes one by one
-            later(() -> onStateChange(newState));
-        }
-
-        @Override
-        public void onTrack(RTCRtpTransceiver transceiver) {
-            onRemoteTrack(transceiver);
-        }
+        state = newState.name(); // in order: the signaling thread delivers the changes one by one
+        later(() -> onStateChange(newState));
     }
 }

@@ -1,17 +1,23 @@
 package dev.callgate.media;
 
 import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceGatheringState;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Hands libwebrtc's callbacks over to a peer's own executor: futures are completed there, never on the calling native
- * thread. One per {@link AudioPeer} or {@link MediaCall}.
+ * thread; also the one PeerConnection observer both peers use. One per {@link AudioPeer} or {@link MediaCall}.
  */
 final class SdpCallbacks {
 
@@ -55,6 +61,37 @@ final class SdpCallbacks {
             @Override
             public void onFailure(String error) {
                 complete(future, null, new IllegalStateException(label + ": " + error));
+            }
+        };
+    }
+
+    /**
+     * The PeerConnection's observer: non-trickle (the end of ICE gathering completes {@code gatheringComplete}; the
+     * candidates are read from the local description then), connection states and remote tracks handed on.
+     */
+    PeerConnectionObserver peer(CompletableFuture<Void> gatheringComplete,
+                                Consumer<RTCPeerConnectionState> onConnectionChange, Consumer<RTCRtpTransceiver> onTrack) {
+        return new PeerConnectionObserver() {
+            @Override
+            public void onIceCandidate(RTCIceCandidate candidate) {
+                // non-trickle: see above
+            }
+
+            @Override
+            public void onIceGatheringChange(RTCIceGatheringState gatheringState) {
+                if (gatheringState == RTCIceGatheringState.COMPLETE) {
+                    complete(gatheringComplete, null, null);
+                }
+            }
+
+            @Override
+            public void onConnectionChange(RTCPeerConnectionState newState) {
+                onConnectionChange.accept(newState);
+            }
+
+            @Override
+            public void onTrack(RTCRtpTransceiver transceiver) {
+                onTrack.accept(transceiver);
             }
         };
     }
