@@ -1,8 +1,8 @@
 package dev.callgate.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.SimulatorAdminClient;
@@ -31,7 +31,6 @@ import static org.hamcrest.Matchers.equalTo;
 class BusinessCallTest {
 
     static final String PNID = Webhooks.PHONE_NUMBER_ID;
-    private final ObjectMapper json = new ObjectMapper();
 
     @Inject
     MediaWorkerPool media;
@@ -41,18 +40,6 @@ class BusinessCallTest {
     @BeforeEach
     void reset() {
         SimulatorAdminClient.reset();
-    }
-
-    private JsonNode read(ConsumerRecord<String, String> record) {
-        try {
-            return json.readTree(record.value());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private List<String> types(List<ConsumerRecord<String, String>> records) {
-        return records.stream().map(r -> read(r).path("type").asText().replace("dev.callgate.call.", "")).toList();
     }
 
     @Test
@@ -66,7 +53,7 @@ class BusinessCallTest {
 
             List<ConsumerRecord<String, String>> accepted = events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.accepted"), 1);
-            String callId = read(accepted.get(0)).path("data").path("whatsappCallId").asText();
+            String callId = CloudEvents.data(accepted.get(0)).path("whatsappCallId").asText();
             assertThat(callId).as(accepted.get(0).value()).startsWith("wacid.");
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(media.report(callRef).orElseThrow().received().dominantHz()).isCloseTo(660, within(15.0));
@@ -83,13 +70,13 @@ class BusinessCallTest {
 
             List<ConsumerRecord<String, String>> all = events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.ended"), 1);
-            List<String> types = types(events.matching(r -> callRef.equals(r.key())));
+            List<String> types = CloudEvents.callTypes(events.matching(r -> callRef.equals(r.key())));
             assertThat(types).containsSubsequence("ringing", "accepted", "ended");
             assertThat(types).containsOnlyOnce("ringing", "accepted", "ended");
-            JsonNode ended = read(all.get(0)).path("data");
+            JsonNode ended = CloudEvents.data(all.get(0));
             assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
             assertThat(ended.path("durationSeconds").asLong()).isBetween(2L, 4L);
-            assertThat(read(all.get(0)).path("specversion").asText()).isEqualTo("1.0");
+            assertThat(CloudEvents.event(all.get(0)).path("specversion").asText()).isEqualTo("1.0");
             // the recording holds what the user's phone sent
             java.nio.file.Path recording = java.nio.file.Path.of(ended.path("recording").asText());
             await().atMost(Duration.ofSeconds(5)).until(() -> java.nio.file.Files.size(recording) > 48_000);
@@ -122,7 +109,8 @@ class BusinessCallTest {
             }
             ConsumerRecord<String, String> ended = events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.ended"), 1).get(0);
-            return new Ended(callRef, types(events.matching(r -> callRef.equals(r.key()))), read(ended).path("data"));
+            return new Ended(callRef, CloudEvents.callTypes(events.matching(r -> callRef.equals(r.key()))),
+                    CloudEvents.data(ended));
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.callgate.call;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.IngressAndSimulatorOnly;
 import dev.callgate.support.KafkaBroker;
@@ -37,19 +37,14 @@ class GracefulShutdownIT {
 
     private static final ServiceProcess SERVICE = new ServiceProcess("drain-it", 18095, 8081,
             Map.of("CALLGATE_CALLS_DRAIN_TIMEOUT", "8s"));
-    private final ObjectMapper json = new ObjectMapper();
 
     @AfterAll
     static void stop() throws Exception {
         SERVICE.close();
     }
 
-    private String data(ConsumerRecord<String, String> record, String field) {
-        try {
-            return json.readTree(record.value()).path("data").path(field).asText();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    private static String data(ConsumerRecord<String, String> record, String field) {
+        return CloudEvents.data(record).path(field).asText();
     }
 
     private ConsumerRecord<String, String> ended(WebhookTopic events, String ref, Duration max) {

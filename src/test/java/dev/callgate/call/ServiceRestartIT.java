@@ -1,7 +1,7 @@
 package dev.callgate.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.IngressAndSimulatorOnly;
 import dev.callgate.support.KafkaBroker;
@@ -38,7 +38,6 @@ class ServiceRestartIT {
 
     private static final Duration AFTER_RESTART = Duration.ofSeconds(60);
     private static ServiceProcess service;
-    private final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
     static void startService() throws Exception {
@@ -58,22 +57,8 @@ class ServiceRestartIT {
         }
     }
 
-    private JsonNode data(ConsumerRecord<String, String> record) {
-        try {
-            return json.readTree(record.value()).path("data");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private List<String> types(WebhookTopic events, String callRef) {
-        return events.matching(r -> callRef.equals(r.key())).stream().map(r -> {
-            try {
-                return json.readTree(r.value()).path("type").asText().replace("dev.callgate.call.", "");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
+    private static List<String> types(WebhookTopic events, String callRef) {
+        return CloudEvents.callTypes(events.matching(r -> callRef.equals(r.key())));
     }
 
     /** Places a call to a user who lets it ring; returns its WhatsApp call id once the RINGING event is out. */
@@ -83,7 +68,7 @@ class ServiceRestartIT {
                 user, "{\"tone\":1000}"));
         ConsumerRecord<String, String> ringing = events.await(r -> callRef.equals(r.key())
                 && r.value().contains("dev.callgate.call.ringing"), 1, Duration.ofSeconds(30)).get(0);
-        String callId = data(ringing).path("whatsappCallId").asText();
+        String callId = CloudEvents.data(ringing).path("whatsappCallId").asText();
         assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("ringing_user");
         return callId;
     }
@@ -99,7 +84,7 @@ class ServiceRestartIT {
             assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("ringing_user");
 
             service.start();
-            JsonNode ended = data(events.await(r -> callRef.equals(r.key())
+            JsonNode ended = CloudEvents.data(events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.ended"), 1, AFTER_RESTART).get(0));
             assertThat(ended.path("outcome").asText()).isEqualTo("FAILED");
             assertThat(ended.path("reason").asText()).isEqualTo("media_lost");
@@ -124,7 +109,7 @@ class ServiceRestartIT {
             webhooks.await(r -> r.value().contains(callId) && r.value().contains("REJECTED"), 1);
 
             service.start();
-            JsonNode ended = data(events.await(r -> callRef.equals(r.key())
+            JsonNode ended = CloudEvents.data(events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.ended"), 1, AFTER_RESTART).get(0));
             assertThat(ended.path("outcome").asText()).as(ended.toString()).isEqualTo("REJECTED");
             assertThat(types(events, callRef)).containsExactly("requested", "dialing", "ringing", "ended");

@@ -1,7 +1,6 @@
 package dev.callgate.call;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.IngressAndSimulatorOnly;
 import dev.callgate.support.KafkaBroker;
@@ -47,7 +46,6 @@ class TwoInstancesIT {
             "CALLGATE_CALLS_DEAD_AFTER", "6s");
     private static ServiceProcess a;
     private static ServiceProcess b;
-    private final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
     static void startBoth() throws Exception {
@@ -72,15 +70,6 @@ class TwoInstancesIT {
         Matcher m = Pattern.compile("callgate_media_commands_total\\{[^}]*direction=\"routed\"[^}]*} ([0-9.Ee+-]+)")
                 .matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
-    }
-
-    private String data(org.apache.kafka.clients.consumer.ConsumerRecord<String, String> record, String field) {
-        try {
-            JsonNode node = json.readTree(record.value()).path("data").path(field);
-            return node.isMissingNode() ? null : node.asText();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private List<String> place(WebhookTopic events, int count) {
@@ -137,8 +126,8 @@ class TwoInstancesIT {
             var ended = events.await(r -> onA.contains(r.key()) && r.value().contains("dev.callgate.call.ended"),
                     onA.size(), Duration.ofSeconds(60));
             assertThat(ended).allSatisfy(r -> {
-                assertThat(data(r, "outcome")).isEqualTo("FAILED");
-                assertThat(data(r, "reason")).isEqualTo("media_lost");
+                assertThat(CloudEvents.data(r).path("outcome").asText()).isEqualTo("FAILED");
+                assertThat(CloudEvents.data(r).path("reason").asText()).isEqualTo("media_lost");
             });
             for (String ref : onB) {
                 JsonPath view = call(b, ref);

@@ -1,8 +1,8 @@
 package dev.callgate.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.SimulatorAdminClient;
@@ -12,7 +12,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +36,6 @@ class UserCallTest {
 
     static final String AUTO = "106540352242933";
     static final String BY_COMMAND = Webhooks.PHONE_NUMBER_ID;
-    private final ObjectMapper json = new ObjectMapper();
 
     @Inject
     MediaWorkerPool media;
@@ -47,22 +45,10 @@ class UserCallTest {
         SimulatorAdminClient.reset();
     }
 
-    private JsonNode read(ConsumerRecord<String, String> record) {
-        try {
-            return json.readTree(record.value());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private JsonNode awaitEvent(WebhookTopic events, String callRef, String type) {
-        return read(events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call." + type), 1,
-                Duration.ofSeconds(30)).get(0)).path("data");
-    }
-
-    private List<String> types(WebhookTopic events, String callRef) {
-        return events.matching(r -> callRef.equals(r.key())).stream()
-                .map(r -> read(r).path("type").asText().replace("dev.callgate.call.", "")).toList();
+        return CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                && r.value().contains("dev.callgate.call." + type), 1,
+                Duration.ofSeconds(30)).get(0));
     }
 
     @Test
@@ -88,8 +74,9 @@ class UserCallTest {
             JsonNode ended = awaitEvent(events, callId, "ended");
             assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
             assertThat(ended.path("durationSeconds").asLong()).isBetween(2L, 4L);
-            assertThat(types(events, callId)).containsSubsequence("incoming", "accepted", "connected", "ended");
-            assertThat(types(events, callId)).containsOnlyOnce("incoming", "accepted", "ended");
+            List<String> types = CloudEvents.callTypes(events.matching(r -> callId.equals(r.key())));
+            assertThat(types).containsSubsequence("incoming", "accepted", "connected", "ended");
+            assertThat(types).containsOnlyOnce("incoming", "accepted", "ended");
             assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("user_hung_up");
             await().atMost(Duration.ofSeconds(5)).until(() -> media.report(callId).isEmpty());
         }

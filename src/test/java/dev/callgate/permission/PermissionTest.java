@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.cloudapi.CallPermission;
 import dev.callgate.cloudapi.CloudApiClient;
+import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.SimulatorAdminClient;
@@ -51,13 +52,8 @@ class PermissionTest {
     }
 
     private JsonNode awaitEvent(WebhookTopic events, String user, String type) {
-        ConsumerRecord<String, String> record = events.await(r -> key(user).equals(r.key())
-                && r.value().contains("\"dev.callgate.permission." + type + "\""), 1, Duration.ofSeconds(30)).get(0);
-        try {
-            return json.readTree(record.value()).path("data");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return CloudEvents.data(events.await(r -> key(user).equals(r.key())
+                && r.value().contains("\"dev.callgate.permission." + type + "\""), 1, Duration.ofSeconds(30)).get(0));
     }
 
     private static JsonPath view(String user) {
@@ -134,7 +130,7 @@ class PermissionTest {
 
             String callRef = "perm-" + UUID.randomUUID();
             Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, PNID, user, null));
-            JsonNode ended = json(events.await(r -> callRef.equals(r.key())
+            JsonNode ended = CloudEvents.data(events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.ended"), 1).get(0));
             assertThat(ended.path("outcome").asText()).isEqualTo("PERMISSION_DENIED");
             assertThat(ended.path("reason").asText()).isEqualTo("no_call_permission_known");
@@ -144,14 +140,6 @@ class PermissionTest {
                 .getList("findAll { it.user == '" + user + "' }")).isEmpty();
     }
 
-    private JsonNode json(ConsumerRecord<String, String> record) {
-        try {
-            return json.readTree(record.value()).path("data");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     @Test
     void metaRefusingACallFor138006TeachesUsThatThereIsNoPermission() {
         String user = Webhooks.newUser();
@@ -159,7 +147,7 @@ class PermissionTest {
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
             String callRef = "perm-" + UUID.randomUUID();
             Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, PNID, user, null));
-            JsonNode ended = json(events.await(r -> callRef.equals(r.key())
+            JsonNode ended = CloudEvents.data(events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.ended"), 1).get(0));
             assertThat(ended.path("outcome").asText()).isEqualTo("PERMISSION_DENIED");
             assertThat(ended.path("errorCode").asInt()).isEqualTo(138006);
@@ -191,7 +179,7 @@ class PermissionTest {
             for (int i = 1; i <= 4; i++) {
                 String callRef = "unanswered-" + i + "-" + UUID.randomUUID();
                 Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, PNID, user, null));
-                JsonNode ended = json(events.await(r -> callRef.equals(r.key())
+                JsonNode ended = CloudEvents.data(events.await(r -> callRef.equals(r.key())
                         && r.value().contains("dev.callgate.call.ended"), 1).get(0));
                 assertThat(ended.path("outcome").asText()).isEqualTo("REJECTED");
                 if (i == 2) {
