@@ -48,7 +48,11 @@ public sealed interface CallCommand {
         static final Media NONE = new Media(null, null, false);
     }
 
-    Pattern REF = Pattern.compile("[A-Za-z0-9._:@-]{1,200}");
+    /**
+     * A command id or call reference: WhatsApp call ids ({@code wacid.} + standard base64, with {@code +}, {@code /}
+     * and {@code =} padding) are call references of user-initiated calls, so those characters are allowed too.
+     */
+    Pattern REF = Pattern.compile("[A-Za-z0-9._:@+/=-]{1,200}");
     Pattern DIGITS = Pattern.compile("\\d{1,64}");
     Pattern PHONE = Pattern.compile("\\+?\\d{6,15}");
     Pattern PROMPT = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -72,11 +76,11 @@ public sealed interface CallCommand {
             commandId = defaultCommandId;
         }
         if (commandId == null || !REF.matcher(commandId).matches()) {
-            problems.add("commandId is required: 1–200 characters of letters, digits and ._:@-");
+            problems.add("commandId is required: 1–200 characters of letters, digits and ._:@+/=-");
         }
         if (callRef == null || !REF.matcher(callRef).matches()) {
             problems.add(answering ? "callRef (or callId) is required: the call's WhatsApp call id"
-                    : "callRef is required: 1–200 characters of letters, digits and ._:@-");
+                    : "callRef is required: 1–200 characters of letters, digits and ._:@+/=-");
         }
         if ("call.terminate".equals(type)) {
             check(problems, callRef, commandId);

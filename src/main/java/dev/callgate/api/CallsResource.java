@@ -72,7 +72,8 @@ public class CallsResource {
                 "callRef " + command.callRef() + " is already used"))
                 : orchestrator.initiate(initiate.call()).replaceWith(Response.accepted(
                         Map.of("callRef", command.callRef(), "commandId", command.commandId()))
-                .location(URI.create("/v1/calls/" + command.callRef())).build()));
+                .location(jakarta.ws.rs.core.UriBuilder.fromPath("/v1/calls/{callRef}")
+                        .build(new Object[]{command.callRef()}, true)).build()));
     }
 
     @GET

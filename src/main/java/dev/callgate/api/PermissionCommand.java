@@ -26,7 +26,7 @@ final class PermissionCommand {
             commandId = defaultCommandId;
         }
         if (commandId == null || !CallCommand.REF.matcher(commandId).matches()) {
-            problems.add("commandId is required: 1–200 characters of letters, digits and ._:@-");
+            problems.add("commandId is required: 1–200 characters of letters, digits and ._:@+/=-");
         }
         String phoneNumberId = text(json, "phoneNumberId");
         if (phoneNumberId == null || !CallCommand.DIGITS.matcher(phoneNumberId).matches()) {

@@ -302,16 +302,26 @@ public class MediaWorkerPool {
         return Path.of(config.recordingDirectory()).resolve(recordingFileName(callKey)).toAbsolutePath();
     }
 
-    /** File name for a call's recording: the key with anything but letters, digits, '.', '_' and '-' replaced. */
+    /**
+     * File name for a call's recording: the key with anything but letters, digits, '.', '_' and '-' replaced (at most
+     * 120 characters of it), then a hash of the exact key, so keys that differ only in replaced characters
+     * ({@code wacid.a+b} and {@code wacid.a/b}, {@code rec:1} and {@code rec@1}) never share a file.
+     */
     static String recordingFileName(String callKey) {
         String safe = callKey.replaceAll("[^A-Za-z0-9._-]", "_");
         if (safe.startsWith(".")) {
             safe = "_" + safe.substring(1);
         }
         if (safe.length() > 120) {
-            safe = safe.substring(0, 120) + "-" + Integer.toHexString(callKey.hashCode());
+            safe = safe.substring(0, 120);
         }
-        return safe + ".wav";
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(callKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return safe + "-" + java.util.HexFormat.of().formatHex(digest, 0, 6) + ".wav";
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     private String announced(String sdp) {

@@ -1085,8 +1085,19 @@ public class CallingSimulator {
         return waId == null ? null : waId.startsWith("+") ? waId.substring(1) : waId;
     }
 
-    private static String newCallId() {
-        return "wacid." + randomId(40);
+    /**
+     * A call id in Meta's shape: {@code wacid.} + standard base64 of a binary id (spec §4.3), so with {@code +} and
+     * {@code /} and, for two lengths in three, {@code =} or {@code ==} padding. Every id issued here has both
+     * {@code +} and {@code /}, so every test exercises them.
+     */
+    static String newCallId() {
+        byte[] id = new byte[40 + RANDOM.nextInt(3)]; // 40 bytes end "==", 41 "=", 42 unpadded
+        String encoded;
+        do {
+            RANDOM.nextBytes(id);
+            encoded = Base64.getEncoder().encodeToString(id);
+        } while (encoded.indexOf('+') < 0 || encoded.indexOf('/') < 0);
+        return "wacid." + encoded;
     }
 
     private static String randomId(int bytes) {

@@ -28,6 +28,19 @@ class CallCommandTest {
     }
 
     @Test
+    void callIdsInMetasShapeAreAcceptedEverywhere() throws Exception {
+        String id = "wacid.HBgLMTIxNTU1NTc5NDcVAgARGBI+RkQx/EU4MzI0NjdCRkJGQjcA==";
+        assertThat(parse("{\"type\":\"call.accept\",\"commandId\":\"a+/=\",\"callId\":\"" + id + "\"}"))
+                .isEqualTo(new CallCommand.Accept("a+/=", id, null, null));
+        assertThat(parse("{\"type\":\"call.reject\",\"commandId\":\"r\",\"callRef\":\"" + id + "\"}"))
+                .isEqualTo(new CallCommand.Reject("r", id));
+        assertThat(parse("{\"type\":\"call.terminate\",\"commandId\":\"t\",\"callRef\":\"" + id + "\"}"))
+                .isEqualTo(new CallCommand.Terminate("t", id));
+        assertThatThrownBy(() -> parse("{\"type\":\"call.reject\",\"commandId\":\"r\",\"callRef\":\"a b\"}"))
+                .isInstanceOf(InvalidCommandException.class);
+    }
+
+    @Test
     void acceptWithoutACallOrWithARecordingChoiceIsRefusedWithTheReasons() {
         assertThatThrownBy(() -> parse("{\"type\":\"call.reject\",\"commandId\":\"r2\"}"))
                 .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())

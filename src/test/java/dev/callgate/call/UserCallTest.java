@@ -99,7 +99,7 @@ class UserCallTest {
             assertThat(answer).contains("a=setup:active").contains("a=fingerprint:sha-256 ");
             assertThat(answer.lines().filter(l -> l.startsWith("a=fingerprint:"))
                     .allMatch(l -> l.startsWith("a=fingerprint:sha-256 "))).isTrue();
-            given().get("/v1/calls/" + callId).then().statusCode(200).body("state", equalTo("PRE_ACCEPTED"))
+            given().urlEncodingEnabled(false).get("/v1/calls/" + Webhooks.segment(callId)).then().statusCode(200).body("state", equalTo("PRE_ACCEPTED"))
                     .body("direction", equalTo("USER_INITIATED"));
 
             Commands.send(callId, Commands.accept("accept-" + UUID.randomUUID(), callId, "{\"tone\":1000}"));
@@ -108,7 +108,7 @@ class UserCallTest {
                     assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
                             .isCloseTo(1000, within(15.0)));
 
-            given().delete("/v1/calls/" + callId).then().statusCode(202);
+            given().urlEncodingEnabled(false).delete("/v1/calls/" + Webhooks.segment(callId)).then().statusCode(202);
             JsonNode ended = awaitEvent(events, callId, "ended");
             assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
             assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated");
@@ -130,8 +130,28 @@ class UserCallTest {
             Commands.send(callId, Commands.accept("late-" + UUID.randomUUID(), callId, null));
             JsonNode refused = awaitEvent(events, callId, "refused");
             assertThat(refused.path("reason").asText()).contains("already ended");
-            given().contentType(ContentType.JSON).post("/v1/calls/" + callId + "/accept").then().statusCode(409)
+            given().urlEncodingEnabled(false).contentType(ContentType.JSON).post("/v1/calls/" + Webhooks.segment(callId) + "/accept").then().statusCode(409)
                     .body("type", org.hamcrest.Matchers.containsString("call-ended"));
+        }
+    }
+
+    @Test
+    void aCallIdInMetasShapeWorksOnRestPathsAndKafka() {
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(Webhooks.newUser(), BY_COMMAND, 660.0, null);
+            // Meta's ids are wacid. + standard base64: the simulator issues them with + and / (and often = padding)
+            assertThat(callId).matches("wacid\\.[A-Za-z0-9+/]+={0,2}").contains("+", "/");
+            awaitEvent(events, callId, "incoming");
+            given().urlEncodingEnabled(false).get("/v1/calls/" + Webhooks.segment(callId)).then().statusCode(200)
+                    .body("callRef", equalTo(callId)).body("whatsappCallId", equalTo(callId));
+            given().urlEncodingEnabled(false).post("/v1/calls/" + Webhooks.segment(callId) + "/reject").then()
+                    .statusCode(202).body("callRef", equalTo(callId));
+            JsonNode ended = awaitEvent(events, callId, "ended");
+            assertThat(ended.path("outcome").asText()).isEqualTo("REJECTED");
+            assertThat(ended.path("whatsappCallId").asText()).isEqualTo(callId);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getString("endReason"))
+                            .isEqualTo("business_rejected"));
         }
     }
 
@@ -153,10 +173,10 @@ class UserCallTest {
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
             String callId = SimulatorAdminClient.placeCall(Webhooks.newUser(), BY_COMMAND, 660.0, 2000L);
             awaitEvent(events, callId, "incoming");
-            given().contentType(ContentType.JSON).body("{\"media\":{\"record\":true}}")
-                    .post("/v1/calls/" + callId + "/accept").then().statusCode(400);
-            given().contentType(ContentType.JSON).body("{\"media\":{\"tone\":880}}")
-                    .post("/v1/calls/" + callId + "/accept").then().statusCode(202);
+            given().urlEncodingEnabled(false).contentType(ContentType.JSON).body("{\"media\":{\"record\":true}}")
+                    .post("/v1/calls/" + Webhooks.segment(callId) + "/accept").then().statusCode(400);
+            given().urlEncodingEnabled(false).contentType(ContentType.JSON).body("{\"media\":{\"tone\":880}}")
+                    .post("/v1/calls/" + Webhooks.segment(callId) + "/accept").then().statusCode(202);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
                             .isCloseTo(880, within(15.0)));

@@ -334,10 +334,16 @@ class MediaWorkerPoolTest {
     }
 
     @Test
-    void sanitisesRecordingNames() {
-        assertThat(MediaWorkerPool.recordingFileName("wacid.ABC/../x y")).isEqualTo("wacid.ABC_.._x_y.wav");
-        assertThat(MediaWorkerPool.recordingFileName("../etc")).isEqualTo("_._etc.wav");
+    void recordingNamesAreSafeAndNeverShared() {
+        assertThat(MediaWorkerPool.recordingFileName("wacid.ABC/../x y")).matches("wacid\\.ABC_\\.\\._x_y-[0-9a-f]{12}\\.wav");
+        assertThat(MediaWorkerPool.recordingFileName("../etc")).matches("_\\._etc-[0-9a-f]{12}\\.wav");
         assertThat(MediaWorkerPool.recordingFileName("a".repeat(300))).hasSizeLessThan(140).endsWith(".wav");
+        // Meta's ids are standard base64: ids that differ only in + / = get files of their own
+        assertThat(MediaWorkerPool.recordingFileName("wacid.HBgL+a/b=="))
+                .isNotEqualTo(MediaWorkerPool.recordingFileName("wacid.HBgL/a+b=="))
+                .isNotEqualTo(MediaWorkerPool.recordingFileName("wacid.HBgL_a_b__"));
+        assertThat(MediaWorkerPool.recordingFileName("rec:1")).isNotEqualTo(MediaWorkerPool.recordingFileName("rec@1"));
+        assertThat(MediaWorkerPool.recordingFileName("wacid.HBgL+a/b==")).doesNotContain("/", "+", "=");
     }
 
     /** A 16-bit PCM WAV holding a sine at -6 dBFS. */

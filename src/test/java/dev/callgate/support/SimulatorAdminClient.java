@@ -59,11 +59,11 @@ public final class SimulatorAdminClient {
     }
 
     public static void userAction(String callId, String action) {
-        given().post("/simulator/calls/" + callId + "/" + action).then().statusCode(204);
+        given().urlEncodingEnabled(false).post("/simulator/calls/" + Webhooks.segment(callId) + "/" + action).then().statusCode(204);
     }
 
     public static JsonPath call(String callId) {
-        return given().get("/simulator/calls/" + callId).then().statusCode(200).extract().jsonPath();
+        return given().urlEncodingEnabled(false).get("/simulator/calls/" + Webhooks.segment(callId)).then().statusCode(200).extract().jsonPath();
     }
 
     public static void fault(String action, int httpStatus, int code, long delayMs, int count) {

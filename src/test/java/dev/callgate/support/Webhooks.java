@@ -22,9 +22,29 @@ public final class Webhooks {
     private Webhooks() {
     }
 
-    /** A fresh WhatsApp call id, so each test sees only its own records. */
+    /**
+     * A fresh WhatsApp call id in Meta's shape (standard base64 with {@code +}, {@code /} and {@code ==} padding), so
+     * each test sees only its own records.
+     */
     public static String newCallId() {
-        return "wacid.HBgLMTU1NTA" + UUID.randomUUID().toString().replace("-", "");
+        UUID uuid = UUID.randomUUID();
+        byte[] bytes = java.nio.ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+                .putLong(uuid.getLeastSignificantBits()).array();
+        return "wacid.HBgLMTU1+/" + java.util.Base64.getEncoder().encodeToString(bytes);
+    }
+
+    /** A path segment with everything but unreserved characters percent-encoded: Meta's call ids carry + / =. */
+    public static String segment(String value) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
+                out.append(c);
+            } else {
+                out.append('%').append(String.format("%02X", b & 0xff));
+            }
+        }
+        return out.toString();
     }
 
     public static String signature(byte[] body) {
