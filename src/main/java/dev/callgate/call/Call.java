@@ -48,7 +48,7 @@ public class Call extends PanacheEntityBase {
     public String mediaOwner;
     @Column(name = "biz_opaque_callback_data")
     public String bizOpaqueCallbackData;
-    @Column(name = "local_sdp")
+    @Column(name = "local_sdp", columnDefinition = "text")
     public String localSdp;
     @Column(name = "answer_applied")
     public boolean answerApplied;
@@ -73,9 +73,9 @@ public class Call extends PanacheEntityBase {
     public boolean mediaRecord;
     @Column(name = "recording_path")
     public String recordingPath;
-    @Column(name = "deeplink_payload")
+    @Column(name = "deeplink_payload", columnDefinition = "text")
     public String deeplinkPayload;
-    @Column(name = "cta_payload")
+    @Column(name = "cta_payload", columnDefinition = "text")
     public String ctaPayload;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
