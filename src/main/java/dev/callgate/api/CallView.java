@@ -13,7 +13,12 @@ import java.time.Instant;
 public record CallView(String callRef, String whatsappCallId, String direction, String phoneNumberId, String to,
                        String state, String outcome, String reason, Integer errorCode, String errorMessage,
                        Long durationSeconds, Instant createdAt, Instant startedAt, Instant endedAt, String recording,
-                       String mediaOwner, Media media) {
+                       String mediaOwner, Meta meta, Media media) {
+
+    /** What Meta's terminate webhook said: its status, and for a picked-up call its times and billed duration. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Meta(String status, Instant startTime, Instant endTime, Long durationSeconds) {
+    }
 
     /**
      * The live media of a call: the PeerConnection state, 10 ms frames sent, and what is heard from the other side
@@ -37,6 +42,8 @@ public record CallView(String callRef, String whatsappCallId, String direction, 
                 call.userWaId, call.state.name(), call.outcome == null ? null : call.outcome.name(),
                 call.failureReason, call.errorCode, call.errorMessage, call.durationSeconds, call.createdAt,
                 call.startedAt, call.endedAt, call.recordingPath, call.mediaOwner,
+                call.metaStatus == null ? null : new Meta(call.metaStatus, call.metaStartTime, call.metaEndTime,
+                        call.metaDurationSeconds),
                 media == null ? null : Media.of(media));
     }
 }

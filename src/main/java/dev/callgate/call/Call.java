@@ -77,6 +77,16 @@ public class Call extends PanacheEntityBase {
     public String deeplinkPayload;
     @Column(name = "cta_payload", columnDefinition = "text")
     public String ctaPayload;
+    /** Meta's terminate webhook: {@code COMPLETED} or {@code FAILED} (spec §4.4), once it arrived. */
+    @Column(name = "meta_status")
+    public String metaStatus;
+    /** Meta's {@code start_time}, {@code end_time} and {@code duration} (what Meta bills): only for picked-up calls. */
+    @Column(name = "meta_start_time")
+    public Instant metaStartTime;
+    @Column(name = "meta_end_time")
+    public Instant metaEndTime;
+    @Column(name = "meta_duration_seconds")
+    public Long metaDurationSeconds;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)
@@ -87,6 +97,14 @@ public class Call extends PanacheEntityBase {
     public Instant endedAt;
     @Version
     public long version;
+
+    /** Keeps what Meta's terminate webhook said, beside Callgate's own times. */
+    void recordMetaTerminate(CallSignal.Terminated terminate) {
+        metaStatus = terminate.failed() ? "FAILED" : "COMPLETED";
+        metaStartTime = terminate.metaStartTime();
+        metaEndTime = terminate.metaEndTime();
+        metaDurationSeconds = terminate.durationSeconds();
+    }
 
     /** The state machine's view of this call. */
     public CallSnapshot snapshot() {

@@ -65,6 +65,20 @@ public class CallEventOutbox {
         if (call.recordingPath != null) {
             data.put("recording", call.recordingPath);
         }
+        if (call.metaStatus != null) {
+            // what Meta's terminate webhook said (its duration is what Meta bills), beside Callgate's own times
+            ObjectNode meta = data.putObject("meta");
+            meta.put("status", call.metaStatus);
+            if (call.metaStartTime != null) {
+                meta.put("startTime", call.metaStartTime.toString());
+            }
+            if (call.metaEndTime != null) {
+                meta.put("endTime", call.metaEndTime.toString());
+            }
+            if (call.metaDurationSeconds != null) {
+                meta.put("durationSeconds", call.metaDurationSeconds);
+            }
+        }
         return add(call.callRef, type.cloudEventType(), data, now);
     }
 

@@ -199,6 +199,9 @@ public class CallOrchestrator {
         }
         return Call.findByWhatsappId(record.callId()).chain(call -> {
             if (call != null) {
+                if (signal.get() instanceof CallSignal.Terminated terminated) {
+                    call.recordMetaTerminate(terminated); // kept even when the call had already ended
+                }
                 return transition(call, signal.get(), record.receivedAt());
             }
             if (signal.get() instanceof CallSignal.OfferReceived offer) {

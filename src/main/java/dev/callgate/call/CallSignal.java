@@ -90,12 +90,21 @@ public sealed interface CallSignal {
     }
 
     /**
-     * The terminate webhook.
+     * The terminate webhook (spec §4.4).
      *
-     * @param durationSeconds present only when the call was picked up
-     * @param errorCode       a value-level error (138019–138023 …), or null
+     * @param failed          Meta's {@code status} is FAILED (any case), or an error came with it
+     * @param durationSeconds Meta's {@code duration}: present only when the call was picked up
+     * @param errorCode       the first error (item-level or value-level; 138019–138023 …), or null
+     * @param metaStartTime   Meta's {@code start_time}, or null
+     * @param metaEndTime     Meta's {@code end_time}, or null
      */
-    record Terminated(Long durationSeconds, Integer errorCode, String errorMessage) implements CallSignal {
+    record Terminated(boolean failed, Long durationSeconds, Integer errorCode, String errorMessage,
+                      java.time.Instant metaStartTime, java.time.Instant metaEndTime) implements CallSignal {
+
+        /** Status COMPLETED unless an error code is given; no times. */
+        public Terminated(Long durationSeconds, Integer errorCode, String errorMessage) {
+            this(errorCode != null, durationSeconds, errorCode, errorMessage, null, null);
+        }
     }
 
     // ---- timers -----------------------------------------------------------------------------------------------

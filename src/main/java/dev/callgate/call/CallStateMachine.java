@@ -293,8 +293,15 @@ public final class CallStateMachine {
             return Transition.unchanged(call); // no call at Meta yet: cannot be ours
         }
         if (webhook.errorCode() != null) {
-            return end(call, CallOutcome.FAILED, "whatsapp_error", webhook.errorCode(), webhook.errorMessage(),
+            String reason = call.state() == TERMINATING && call.pendingOutcome() == CallOutcome.FAILED
+                    ? call.pendingReason() : "whatsapp_error"; // our own failure reason is the more precise one
+            return end(call, CallOutcome.FAILED, reason, webhook.errorCode(), webhook.errorMessage(),
                     webhook.durationSeconds());
+        }
+        if (webhook.failed() && call.state() != TERMINATING && call.pendingOutcome() != CallOutcome.REJECTED) {
+            // Meta says FAILED and gives no error: a failure all the same, never COMPLETED or NO_ANSWER
+            return end(call, CallOutcome.FAILED, "whatsapp_failed", null,
+                    "WhatsApp reported the call FAILED without an error", webhook.durationSeconds());
         }
         if (call.state() == TERMINATING) {
             CallOutcome pending = call.pendingOutcome() == CallOutcome.CANCELLED

@@ -33,15 +33,56 @@ final class WebhookSignals {
                     ? new CallSignal.OfferReceived(sdp) : new CallSignal.AnswerReceived(sdp));
         }
         if (event.equals("terminate")) {
-            JsonNode duration = item.get("duration");
-            Long seconds = duration == null || duration.isNull() ? null
-                    : duration.isNumber() ? duration.asLong() : parse(duration.asText());
-            JsonNode error = record.errors() == null ? null : record.errors().path(0);
-            Integer code = error == null || error.isMissingNode() || !error.has("code") ? null : error.get("code").asInt();
-            String message = code == null ? null : error.path("message").asText(null);
-            return Optional.of(new CallSignal.Terminated(seconds, code, message));
+            return Optional.of(terminated(record, item));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Meta's terminate: {@code status} COMPLETED or FAILED in any case; errors beside {@code calls} in the value (as
+     * Meta's samples show) or inside the item (as Meta's field table says); times as Unix seconds in strings or
+     * numbers; {@code duration} an integer or a string.
+     */
+    static CallSignal.Terminated terminated(WebhookRecord record, JsonNode item) {
+        JsonNode duration = item.get("duration");
+        Long seconds = duration == null || duration.isNull() ? null
+                : duration.isNumber() ? duration.asLong() : parse(duration.asText());
+        JsonNode error = firstError(item.get("errors"));
+        if (error == null) {
+            error = firstError(record.errors());
+        }
+        Integer code = error == null || !error.hasNonNull("code") ? null : parseInt(error.get("code"));
+        String message = error == null ? null : error.path("message").asText(null);
+        if (message == null && error != null) {
+            message = error.path("error_data").path("details").asText(null);
+        }
+        boolean failed = "FAILED".equalsIgnoreCase(item.path("status").asText("").trim()) || code != null;
+        return new CallSignal.Terminated(failed, seconds, code, message, epochSeconds(item.get("start_time")),
+                epochSeconds(item.get("end_time")));
+    }
+
+    private static JsonNode firstError(JsonNode errors) {
+        if (errors == null || errors.isNull()) {
+            return null;
+        }
+        JsonNode first = errors.isArray() ? errors.path(0) : errors;
+        return first.isObject() ? first : null;
+    }
+
+    private static Integer parseInt(JsonNode node) {
+        if (node.isNumber()) {
+            return node.asInt();
+        }
+        Long value = parse(node.asText());
+        return value == null ? null : value.intValue();
+    }
+
+    private static java.time.Instant epochSeconds(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        Long seconds = node.isNumber() ? Long.valueOf(node.asLong()) : parse(node.asText());
+        return seconds == null ? null : java.time.Instant.ofEpochSecond(seconds);
     }
 
     private static Long parse(String text) {

@@ -649,6 +649,29 @@ public class CallingSimulator {
         return call.id;
     }
 
+    /**
+     * Admin: the call fails on the user's side now and Meta's terminate says FAILED — with error {@code code} (138019
+     * to 138023) at value level, or inside the call item when {@code errorsInItem}; with no error at all when
+     * {@code code} is null (Meta sends such terminates too).
+     */
+    public void fail(String callId, Integer code, boolean errorsInItem) {
+        for (SimulatedNumber number : numbers.values()) {
+            synchronized (number) {
+                SimulatedCall call = number.calls.get(callId);
+                if (call == null) {
+                    continue;
+                }
+                if (!call.live()) {
+                    throw new IllegalStateException("call " + callId + " has already ended");
+                }
+                call.errorsInItem = errorsInItem;
+                end(number, call, "FAILED", "user_side_failure", code == null ? null : CallingError.of(code));
+                return;
+            }
+        }
+        throw new java.util.NoSuchElementException("no call " + callId);
+    }
+
     /** Admin: the user on this call answers, rejects or hangs up now. */
     public void userAction(String callId, String action) {
         for (SimulatedNumber number : numbers.values()) {
@@ -973,7 +996,7 @@ public class CallingSimulator {
         }
         value(envelope).putArray("calls").add(item);
         if (error != null) {
-            ObjectNode e = value(envelope).putArray("errors").addObject();
+            ObjectNode e = (call.errorsInItem ? item : value(envelope)).putArray("errors").addObject();
             e.put("code", error.code());
             e.put("message", error.name().toLowerCase().replace('_', ' '));
             e.put("href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/");

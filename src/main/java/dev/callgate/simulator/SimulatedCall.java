@@ -29,6 +29,8 @@ final class SimulatedCall {
     Instant endedAt;
     String endReason;
     Integer errorCode;
+    /** The terminate webhook puts its errors inside the call item (Meta's field table) instead of beside it. */
+    boolean errorsInItem;
     UserPhone phone;
     /** With the reorder chaos switch: the connect webhook, held until the terminate webhook has gone out. */
     WebhookDelivery.Record heldConnect;

@@ -143,6 +143,19 @@ public class SimulatorAdmin {
         return Response.noContent().build();
     }
 
+    /** {@code code}: a 1380xx error, or null for a FAILED terminate without errors; {@code errorsInItem}: where. */
+    public record FailRequest(Integer code, Boolean errorsInItem) {
+    }
+
+    @POST
+    @Path("/calls/{callId}/fail")
+    @Operation(summary = "The call fails on the user's side: Meta's terminate says FAILED, with or without an error")
+    public Response fail(@RestPath String callId, FailRequest request) {
+        simulator.fail(callId, request == null ? null : request.code(),
+                request != null && Boolean.TRUE.equals(request.errorsInItem()));
+        return Response.noContent().build();
+    }
+
     @GET
     @Path("/calls/{callId}")
     @Operation(summary = "What happened on a call: states, webhooks, SDPs and the audio the user's phone heard")

@@ -76,6 +76,14 @@ class BusinessCallTest {
             JsonNode ended = CloudEvents.data(all.get(0));
             assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
             assertThat(ended.path("durationSeconds").asLong()).isBetween(2L, 4L);
+            // Meta's own record of the call (what it bills) beside Callgate's times
+            assertThat(ended.path("meta").path("status").asText()).isEqualTo("COMPLETED");
+            assertThat(ended.path("meta").path("durationSeconds").asLong()).isBetween(2L, 4L);
+            java.time.Instant metaStart = java.time.Instant.parse(ended.path("meta").path("startTime").asText());
+            java.time.Instant metaEnd = java.time.Instant.parse(ended.path("meta").path("endTime").asText());
+            assertThat(Duration.between(metaStart, metaEnd).toSeconds()).isBetween(2L, 4L);
+            assertThat(ended.path("startedAt").asText()).isNotBlank();
+            assertThat(ended.path("endedAt").asText()).isNotBlank();
             assertThat(CloudEvents.event(all.get(0)).path("specversion").asText()).isEqualTo("1.0");
             // the recording holds what the user's phone sent
             java.nio.file.Path recording = java.nio.file.Path.of(ended.path("recording").asText());
@@ -115,6 +123,29 @@ class BusinessCallTest {
     }
 
     private record Ended(String callRef, List<String> types, JsonNode data) {
+    }
+
+    @Test
+    void metaSayingFailedEndsTheCallFailedWithOrWithoutAnErrorAndWhereverTheErrorSits() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
+        Ended bare = placeAndAwaitEnd(user, null, "connected", callRef -> SimulatorAdminClient.fail(
+                given().get("/v1/calls/" + callRef).then().extract().path("whatsappCallId"), null, false));
+        assertThat(bare.data().path("outcome").asText()).isEqualTo("FAILED");
+        assertThat(bare.data().path("reason").asText()).isEqualTo("whatsapp_failed");
+        assertThat(bare.data().has("errorCode")).isFalse();
+        assertThat(bare.data().path("meta").path("status").asText()).isEqualTo("FAILED");
+        assertThat(bare.data().path("meta").has("startTime")).isTrue(); // it was picked up
+
+        String other = Webhooks.newUser();
+        SimulatorAdminClient.script(other, "answerAfterMs", 100, "neverHangUp", true);
+        Ended inItem = placeAndAwaitEnd(other, null, "connected", callRef -> SimulatorAdminClient.fail(
+                given().get("/v1/calls/" + callRef).then().extract().path("whatsappCallId"), 138021, true));
+        assertThat(inItem.data().path("outcome").asText()).isEqualTo("FAILED");
+        assertThat(inItem.data().path("reason").asText()).isEqualTo("whatsapp_error");
+        assertThat(inItem.data().path("errorCode").asInt()).isEqualTo(138021);
+        given().get("/v1/calls/" + inItem.callRef()).then().statusCode(200).body("meta.status", equalTo("FAILED"))
+                .body("errorCode", equalTo(138021));
     }
 
     @Test

@@ -278,6 +278,30 @@ class CallStateMachineTest {
     }
 
     @Test
+    void metaSayingFailedWithoutAnErrorEndsFailedNotCompletedOrNoAnswer() {
+        CallSignal.Terminated failed = new CallSignal.Terminated(true, 4L, null, null, null, null);
+        Run picked = business(INITIATE, OFFER, SENT, ANSWER, ACCEPTED, MEDIA_UP, failed);
+        assertThat(picked.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(picked.call().failureReason()).isEqualTo("whatsapp_failed");
+        assertThat(picked.call().durationSeconds()).isEqualTo(4);
+        Run ringing = business(INITIATE, OFFER, SENT, ANSWER, failed);
+        assertThat(ringing.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        // a decline stays a decline; our own hang-up keeps its outcome (Meta's status is kept beside it)
+        Run declined = business(INITIATE, OFFER, SENT, ANSWER, new CallSignal.Rejected(),
+                new CallSignal.Terminated(true, null, null, null, null, null));
+        assertThat(declined.call().outcome()).isEqualTo(CallOutcome.REJECTED);
+        Run ours = business(INITIATE, OFFER, SENT, ANSWER, ACCEPTED, MEDIA_UP, new CallSignal.HangUp(), failed);
+        assertThat(ours.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        // our own media failure keeps its precise reason, with Meta's code beside it
+        Run media = business(INITIATE, OFFER, SENT, ANSWER, ACCEPTED, MEDIA_UP,
+                new CallSignal.MediaFailed("peer_connection_failed"),
+                new CallSignal.Terminated(true, 4L, 138021, "Media receive timeout", null, null));
+        assertThat(media.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(media.call().failureReason()).isEqualTo("peer_connection_failed");
+        assertThat(media.call().errorCode()).isEqualTo(138021);
+    }
+
+    @Test
     void hangingUpWhileConnectIsInFlightTerminatesOnceTheIdArrives() {
         Run run = business(INITIATE, OFFER, new CallSignal.HangUp());
         assertThat(run.call().state()).isEqualTo(TERMINATING);

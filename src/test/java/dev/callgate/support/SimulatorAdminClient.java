@@ -62,6 +62,15 @@ public final class SimulatorAdminClient {
         given().urlEncodingEnabled(false).post("/simulator/calls/" + Webhooks.segment(callId) + "/" + action).then().statusCode(204);
     }
 
+    /** The call fails on the user's side: Meta's terminate says FAILED with {@code code} (null: no error). */
+    public static void fail(String callId, Integer code, boolean errorsInItem) {
+        Map<String, Object> body = new HashMap<>();
+        body.put("code", code);
+        body.put("errorsInItem", errorsInItem);
+        given().urlEncodingEnabled(false).contentType(ContentType.JSON).body(body)
+                .post("/simulator/calls/" + Webhooks.segment(callId) + "/fail").then().statusCode(204);
+    }
+
     public static JsonPath call(String callId) {
         return given().urlEncodingEnabled(false).get("/simulator/calls/" + Webhooks.segment(callId)).then().statusCode(200).extract().jsonPath();
     }
