@@ -111,7 +111,22 @@ public class CloudApiClient {
     }
 
     private Uni<Void> callAction(String action, String phoneNumberId, String callId, ObjectNode body) {
-        return send(action, Retry.TRANSIENT, () -> graph.calls(config.version(), phoneNumberId, authorization, body))
+        java.util.concurrent.atomic.AtomicBoolean mayHaveLanded = new java.util.concurrent.atomic.AtomicBoolean();
+        Supplier<Uni<JsonNode>> request = () -> graph.calls(config.version(), phoneNumberId, authorization, body)
+                .onFailure().transform(failure -> typed(action, failure))
+                .onFailure().recoverWithUni(failure -> {
+                    if (alreadyDone(action, failure, mayHaveLanded.get())) {
+                        LOG.infof("call %s: %s was already done at Meta (%s): taken as success", callId, action,
+                                failure.getMessage());
+                        registry.counter("callgate.cloudapi.already.done", "action", action).increment();
+                        return Uni.createFrom().item(ALREADY_DONE);
+                    }
+                    if (mayHaveLanded(failure)) {
+                        mayHaveLanded.set(true); // a retry may find the action done
+                    }
+                    return Uni.createFrom().failure(failure);
+                });
+        return send(action, Retry.TRANSIENT, request)
                 .map(response -> {
                     if (!Lenient.bool(response.get("success"))) {
                         throw new CloudApiException(action, 200, 0, null, null, action + " did not report success",
@@ -120,6 +135,43 @@ public class CloudApiClient {
                     LOG.infof("call %s: %s done", callId, action);
                     return null;
                 });
+    }
+
+    /** What a call action returns when Meta said it had been done already: success, as the caller asked for. */
+    private static final JsonNode ALREADY_DONE = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+            .objectNode().put("success", true).put("already_done", true);
+
+    /**
+     * Whether a Graph error answers a call action that Meta had in fact already carried out: a retry of
+     * pre_accept, accept, reject or terminate whose earlier attempt may have reached Meta (a timeout, a 5xx) and that
+     * Meta answers "already pre-accepted / accepted / rejected / ended". For terminate the goal — the call is over at
+     * Meta — is reached whenever Meta says the call already ended, retry or not.
+     */
+    static boolean alreadyDone(String action, Throwable failure, boolean earlierAttemptMayHaveLanded) {
+        if (!(failure instanceof CloudApiException graph) || graph.transientFailure()) {
+            return false;
+        }
+        String text = (graph.graphMessage() + " " + graph.details().orElse("")).toLowerCase(java.util.Locale.ROOT);
+        if (!text.contains("already")) {
+            return false;
+        }
+        return switch (action) {
+            case "terminate" -> earlierAttemptMayHaveLanded || text.contains("ended") || text.contains("terminated")
+                    || text.contains("hung up");
+            case "pre_accept" -> earlierAttemptMayHaveLanded
+                    && (text.contains("pre-accepted") || text.contains("pre_accepted") || text.contains("accepted"));
+            case "accept" -> earlierAttemptMayHaveLanded && text.contains("accepted") && !text.contains("ended");
+            case "reject" -> earlierAttemptMayHaveLanded
+                    && (text.contains("rejected") || text.contains("declined") || text.contains("ended"));
+            default -> false;
+        };
+    }
+
+    private static boolean mayHaveLanded(Throwable failure) {
+        if (failure instanceof CloudApiUnreachableException unreachable) {
+            return unreachable.mayHaveReachedMeta();
+        }
+        return failure instanceof CloudApiException graph && graph.transientFailure() && graph.httpStatus() >= 500;
     }
 
     private ObjectNode callBody(String action) {

@@ -56,19 +56,22 @@ public class CallingSimulator {
         final int httpStatus;
         final int code;
         final long delayMs;
+        /** Meta carries the action out, then the answer is lost: the error (or delay) comes after the work. */
+        final boolean afterApplying;
         int remaining;
         int hits;
 
-        Fault(int httpStatus, int code, long delayMs, int remaining) {
+        Fault(int httpStatus, int code, long delayMs, int remaining, boolean afterApplying) {
             this.httpStatus = httpStatus;
             this.code = code;
             this.delayMs = delayMs;
             this.remaining = remaining;
+            this.afterApplying = afterApplying;
         }
 
         Map<String, Object> report() {
             return Map.of("httpStatus", httpStatus, "code", code, "delayMs", delayMs, "remaining", remaining,
-                    "hits", hits);
+                    "hits", hits, "afterApplying", afterApplying);
         }
     }
 
@@ -142,7 +145,12 @@ public class CallingSimulator {
 
     /** Arms a fault for an action: connect, pre_accept, accept, reject, terminate, call_permissions, settings, messages. */
     public void fault(String action, int httpStatus, int code, long delayMs, int count) {
-        faults.put(action, new Fault(httpStatus, code, delayMs, count));
+        fault(action, httpStatus, code, delayMs, count, false);
+    }
+
+    /** As {@link #fault(String, int, int, long, int)}; {@code afterApplying}: the action is done, the answer lost. */
+    public void fault(String action, int httpStatus, int code, long delayMs, int count, boolean afterApplying) {
+        faults.put(action, new Fault(httpStatus, code, delayMs, count, afterApplying));
     }
 
     public Map<String, Object> faults() {
@@ -157,8 +165,18 @@ public class CallingSimulator {
 
     /** Applies an armed fault to a request of this action (blocking the worker thread for a delay). */
     void applyFault(String action) {
+        applyFault(action, false);
+    }
+
+    /** The response of an action that was carried out: a fault armed {@code afterApplying} replaces it now. */
+    private Map<String, Object> answered(String action, Map<String, Object> response) {
+        applyFault(action, true);
+        return response;
+    }
+
+    private void applyFault(String action, boolean afterApplying) {
         Fault fault = faults.get(action);
-        if (fault == null) {
+        if (fault == null || fault.afterApplying != afterApplying) {
             return;
         }
         synchronized (fault) {
@@ -243,10 +261,10 @@ public class CallingSimulator {
         }
         return switch (action) {
             case "connect" -> connect(number, body);
-            case "pre_accept" -> done(preAccept(number, body));
-            case "accept" -> done(accept(number, body));
-            case "reject" -> done(reject(number, body));
-            case "terminate" -> done(terminate(number, body));
+            case "pre_accept" -> done(answered(action, preAccept(number, body)));
+            case "accept" -> done(answered(action, accept(number, body)));
+            case "reject" -> done(answered(action, reject(number, body)));
+            case "terminate" -> done(answered(action, terminate(number, body)));
             default -> throw GraphError.invalidParameter("action must be one of connect, pre_accept, accept, "
                     + "reject, terminate");
         };
@@ -519,6 +537,13 @@ public class CallingSimulator {
         SimulatedCall call = existingCall(number, body);
         if (call.direction != SimulatedCall.Direction.USER_INITIATED) {
             throw GraphError.invalidParameter(action + " applies to user-initiated calls only");
+        }
+        if (call.state == SimulatedCall.State.ACTIVE) {
+            throw GraphError.invalidParameter("The call is already accepted");
+        }
+        if (call.state == SimulatedCall.State.ENDED) {
+            throw GraphError.invalidParameter("business_rejected".equals(call.endReason)
+                    ? "The call is already rejected" : "The call has already ended (" + call.endReason + ")");
         }
         if (call.state != SimulatedCall.State.RINGING_BUSINESS && call.state != SimulatedCall.State.PREACCEPTED) {
             throw GraphError.invalidParameter("The call can no longer be " + action + "ed (state "

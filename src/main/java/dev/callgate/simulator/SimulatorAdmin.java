@@ -54,7 +54,7 @@ public class SimulatorAdmin {
     public record PlaceCallRequest(String phoneNumberId, Double toneHz, Long hangUpAfterMs) {
     }
 
-    public record FaultRequest(Integer httpStatus, Integer code, Long delayMs, Integer count) {
+    public record FaultRequest(Integer httpStatus, Integer code, Long delayMs, Integer count, Boolean afterApplying) {
     }
 
     public record ChaosRequest(Boolean duplicate, Boolean reorder, Boolean connectBeforeResponse, Long delayMs) {
@@ -185,7 +185,7 @@ public class SimulatorAdmin {
     public Map<String, Object> fault(@RestPath String action, FaultRequest request) {
         simulator.fault(action, request.httpStatus() == null ? 0 : request.httpStatus(),
                 request.code() == null ? 138004 : request.code(), request.delayMs() == null ? 0 : request.delayMs(),
-                request.count() == null ? 1 : request.count());
+                request.count() == null ? 1 : request.count(), Boolean.TRUE.equals(request.afterApplying()));
         return simulator.faults();
     }
 

@@ -156,6 +156,26 @@ class UserCallTest {
     }
 
     @Test
+    void anAcceptWhoseAnswerWasLostIsRetriedAndMetasAlreadyAcceptedKeepsTheCall() {
+        String user = Webhooks.newUser();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(user, BY_COMMAND, 660.0, 3000L);
+            awaitEvent(events, callId, "incoming");
+            // Meta connects the call, but its 200 never reaches us: the retry hears "already accepted"
+            SimulatorAdminClient.faultAfterApplying("accept", 503, 138004, 1);
+            Commands.send(callId, Commands.accept("accept-" + UUID.randomUUID(), callId, "{\"tone\":1000}"));
+            awaitEvent(events, callId, "accepted");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                            .isCloseTo(1000, within(15.0)));
+            JsonNode ended = awaitEvent(events, callId, "ended");
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(SimulatorAdminClient.faults().getInt("accept.hits")).isEqualTo(1);
+            assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("user_hung_up");
+        }
+    }
+
+    @Test
     void aCallNobodyDecidesOnIsRejectedWhenTheAcceptWindowCloses() {
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
             String callId = SimulatorAdminClient.placeCall(Webhooks.newUser(), BY_COMMAND, 660.0, null);

@@ -295,6 +295,57 @@ class CloudApiClientTest {
     }
 
     @Test
+    void aRetriedCallActionThatMetaHadAlreadyCarriedOutIsASuccess() throws Exception {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "neverHangUp", true);
+        String callId = SimulatorAdminClient.placeCall(user, 550);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> SimulatorAdminClient.call(callId).getString("offerSdp") != null);
+        try (AudioPeer answerer = AudioPeer.create("uic-retried", 0)) {
+            String answer = answerer.acceptOffer(SimulatorAdminClient.call(callId).getString("offerSdp"))
+                    .get(10, TimeUnit.SECONDS);
+            // each action is carried out at Meta, its answer lost (503); the retry hears "already …": success
+            SimulatorAdminClient.faultAfterApplying("pre_accept", 503, 138004, 1);
+            client.preAccept(PNID, callId, answer).await().atMost(Duration.ofSeconds(10));
+            SimulatorAdminClient.faultAfterApplying("accept", 503, 138004, 1);
+            client.accept(PNID, callId, answer, null).await().atMost(Duration.ofSeconds(10));
+            assertThat(SimulatorAdminClient.faults().getInt("accept.hits")).isEqualTo(1);
+            assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("active");
+            SimulatorAdminClient.faultAfterApplying("terminate", 503, 138004, 1);
+            client.terminate(PNID, callId).await().atMost(Duration.ofSeconds(10));
+            assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("ended");
+            // without an earlier attempt that may have landed, "already accepted" is Meta's refusal, not our success
+            CloudApiException again = graphError(() -> client.accept(PNID, callId, answer, null)
+                    .await().atMost(Duration.ofSeconds(10)));
+            assertThat(again.graphMessage() + again.details().orElse("")).contains("already");
+        }
+        String other = Webhooks.newUser();
+        String rejected = SimulatorAdminClient.placeCall(other, 550);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> SimulatorAdminClient.call(rejected).getString("offerSdp") != null);
+        SimulatorAdminClient.faultAfterApplying("reject", 503, 138004, 1);
+        client.reject(PNID, rejected).await().atMost(Duration.ofSeconds(10));
+        assertThat(SimulatorAdminClient.call(rejected).getString("endReason")).isEqualTo("business_rejected");
+        assertThat(registry.find("callgate.cloudapi.already.done").tag("action", "accept").counter().count())
+                .isPositive();
+    }
+
+    @Test
+    void alreadyDoneIsReadOnlyWhereItMeansTheGoalWasReached() {
+        CloudApiException accepted = new CloudApiException("accept", 400, 100, null, "OAuthException",
+                "(#100) Invalid parameter", null, "The call is already accepted");
+        assertThat(CloudApiClient.alreadyDone("accept", accepted, true)).isTrue();
+        assertThat(CloudApiClient.alreadyDone("accept", accepted, false)).isFalse();
+        CloudApiException ended = new CloudApiException("terminate", 400, 100, null, "OAuthException",
+                "(#100) Invalid parameter", null, "The call has already ended (user_hung_up)");
+        assertThat(CloudApiClient.alreadyDone("terminate", ended, false)).isTrue();
+        assertThat(CloudApiClient.alreadyDone("accept", ended, true)).isFalse(); // an ended call was not accepted
+        CloudApiException busy = new CloudApiException("accept", 503, 138004, null, "OAuthException",
+                "already accepted", null, null);
+        assertThat(CloudApiClient.alreadyDone("accept", busy, true)).isFalse(); // transient: retried instead
+    }
+
+    @Test
     void connectIsNotRetriedOn503() {
         SimulatorAdminClient.fault("connect", 503, 138004, 0, 5);
         CloudApiException error = graphError(() -> connect(Webhooks.newUser()));

@@ -81,6 +81,13 @@ public final class SimulatorAdminClient {
                 .put("/simulator/faults/" + action).then().statusCode(200);
     }
 
+    /** A fault that strikes after the simulator carried the action out: Meta did it, the answer was lost. */
+    public static void faultAfterApplying(String action, int httpStatus, int code, int count) {
+        given().contentType(ContentType.JSON)
+                .body(Map.of("httpStatus", httpStatus, "code", code, "count", count, "afterApplying", true))
+                .put("/simulator/faults/" + action).then().statusCode(200);
+    }
+
     public static JsonPath faults() {
         return given().get("/simulator/faults").then().statusCode(200).extract().jsonPath();
     }
