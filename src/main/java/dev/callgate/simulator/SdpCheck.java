@@ -2,7 +2,10 @@ package dev.callgate.simulator;
 
 import java.util.regex.Pattern;
 
-/** The SDP checks Meta applies to an offer or answer (spec §6, §8.5); failures are code 100 with the reason. */
+/**
+ * The SDP checks Meta applies to an offer or answer (spec §6, §8.5): one audio m-line with rtcp-mux, Opus, ICE
+ * credentials, a sha-256 fingerprint (DTLS), a setup attribute. Failures are code 100 with the reason.
+ */
 final class SdpCheck {
 
     private static final Pattern AUDIO = Pattern.compile("(?m)^m=audio \\d+ UDP/TLS/RTP/SAVPF( \\d+)+\\s*$");
@@ -13,6 +16,9 @@ final class SdpCheck {
     private static final Pattern SETUP = Pattern.compile("(?m)^a=setup:(actpass|active|passive)\\s*$");
     private static final Pattern CANDIDATE = Pattern.compile("(?m)^a=candidate:");
     private static final Pattern VIDEO = Pattern.compile("(?m)^m=video ");
+    private static final Pattern M_LINE = Pattern.compile("(?m)^m=");
+    private static final Pattern RTCP_MUX = Pattern.compile("(?m)^a=rtcp-mux\\s*$");
+    private static final Pattern FINGERPRINT_HASH = Pattern.compile("(?m)^a=fingerprint:(\\S+)");
 
     private SdpCheck() {
     }
@@ -31,6 +37,13 @@ final class SdpCheck {
         if (VIDEO.matcher(sdp).find()) {
             throw GraphError.invalidParameter("Invalid SDP: video is not supported");
         }
+        long mLines = M_LINE.matcher(sdp).results().count();
+        if (mLines > 1) {
+            throw GraphError.invalidParameter("Invalid SDP: exactly one m-line is allowed, found " + mLines);
+        }
+        if (!RTCP_MUX.matcher(sdp).find()) {
+            throw GraphError.invalidParameter("Invalid SDP: a=rtcp-mux is required");
+        }
         if (!OPUS.matcher(sdp).find()) {
             throw GraphError.invalidParameter("Invalid SDP: opus/48000/2 is required");
         }
@@ -40,6 +53,11 @@ final class SdpCheck {
         if (dtls && !FINGERPRINT.matcher(sdp).find()) {
             throw GraphError.invalidParameter("No fingerprint found in SDP");
         }
+        FINGERPRINT_HASH.matcher(sdp).results().map(m -> m.group(1))
+                .filter(hash -> !hash.equalsIgnoreCase("sha-256")).findFirst().ifPresent(hash -> {
+                    throw GraphError.invalidParameter("Invalid SDP: fingerprint hash " + hash
+                            + " is not supported, use sha-256");
+                });
         if (!SETUP.matcher(sdp).find()) {
             throw GraphError.invalidParameter("Invalid SDP: a=setup attribute is required");
         }
