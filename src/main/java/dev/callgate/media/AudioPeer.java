@@ -1,7 +1,10 @@
 package dev.callgate.media;
 
 import java.nio.ByteOrder;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,6 +13,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 import org.jboss.logging.Logger;
 
@@ -23,6 +27,9 @@ import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.RTCStats;
+import dev.onvoid.webrtc.RTCStatsReport;
+import dev.onvoid.webrtc.RTCStatsType;
 import dev.onvoid.webrtc.media.audio.AudioOptions;
 import dev.onvoid.webrtc.media.audio.AudioSource;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
@@ -46,6 +53,7 @@ public final class AudioPeer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AudioPeer.class);
     /** Level of the generated tone (AES17 dBFS, full-scale sine = 0). */
     static final double TONE_LEVEL_DBFS = -12.0;
+    private static final SecureRandom STAND_IN_RANDOM = new SecureRandom();
     private static final Set<AudioPeer> LIVE = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
 
@@ -154,18 +162,95 @@ public final class AudioPeer implements AutoCloseable {
      * COMPLETE and returns the local description's SDP (CRLF line endings) with all host candidates.
      */
     public CompletableFuture<String> createOffer() {
+        return createOffer(UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #createOffer()}, with {@code shape} rewriting the SDP twice: the created offer before it is set as the
+     * local description (so libwebrtc acts on the rewritten one: mid, ICE mode, codecs), and the gathered SDP
+     * returned (libwebrtc prints its own description again, which may drop what it does not model).
+     */
+    public CompletableFuture<String> createOffer(UnaryOperator<String> shape) {
         RTCPeerConnection p = livePc();
         if (p == null) {
             return closedFuture();
         }
         CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
         p.createOffer(new RTCOfferOptions(), callbacks.created(created));
-        return created.thenComposeAsync(this::setLocal, executor)
-                .thenComposeAsync(v -> localSdpWhenGathered(), executor);
+        return created.thenComposeAsync(offer -> setLocal(shaped(offer, shape)), executor)
+                .thenComposeAsync(v -> localSdpWhenGathered(), executor)
+                .thenApply(shape);
+    }
+
+    /**
+     * An offer from a peer that stays ICE <em>controlled</em>, as an ICE-lite endpoint always is (RFC 8445 §6.1.1).
+     *
+     * <p>libwebrtc makes the first offerer of a PeerConnection controlling, and a peer that has offered with
+     * {@code a=ice-lite} only turns controlled when the answer arrives; checks from the other side before that end in a
+     * role conflict that the tie-breaker settles at random, sometimes making the other side controlled. So this peer
+     * first answers a stand-in offer (nothing is ever sent to it), which makes it the controlled side for its
+     * lifetime, then offers again. Its DTLS role is settled there as server ({@code a=setup:passive}); the SDP
+     * returned says {@code a=setup:actpass}, and the real answer must say {@code a=setup:active}.
+     *
+     * @param mid   the mid of the audio section (fixed by the stand-in offer: a later offer cannot rename it)
+     * @param shape applied as in {@link #createOffer(UnaryOperator)}
+     */
+    public CompletableFuture<String> createOfferAsControlled(String mid, UnaryOperator<String> shape) {
+        if (livePc() == null) {
+            return closedFuture();
+        }
+        return setRemote(new RTCSessionDescription(RTCSdpType.OFFER, standInOffer(mid)))
+                .thenComposeAsync(v -> {
+                    RTCPeerConnection q = livePc();
+                    if (q == null) {
+                        return CompletableFuture.<RTCSessionDescription>failedFuture(closedException());
+                    }
+                    CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
+                    q.createAnswer(new RTCAnswerOptions(), callbacks.created(created));
+                    return created;
+                }, executor)
+                .thenComposeAsync(answer -> setLocal(shaped(answer,
+                        sdp -> shape.apply(sdp).replace("a=setup:active", "a=setup:passive"))), executor)
+                .thenComposeAsync(v -> localSdpWhenGathered(), executor)
+                .thenComposeAsync(answer -> createOffer(shape), executor)
+                .thenApply(sdp -> sdp.replaceAll("(?m)^a=setup:\\w+", "a=setup:actpass"));
+    }
+
+    /** A minimal remote offer that only serves to make this peer the answerer (see createOfferAsControlled). */
+    private static String standInOffer(String mid) {
+        byte[] digest = new byte[32];
+        STAND_IN_RANDOM.nextBytes(digest);
+        byte[] credentials = new byte[16];
+        STAND_IN_RANDOM.nextBytes(credentials);
+        String hex = HexFormat.of().formatHex(credentials);
+        return crlf(String.join("\n",
+                "v=0",
+                "o=- 1 1 IN IP4 127.0.0.1",
+                "s=-",
+                "t=0 0",
+                "a=group:BUNDLE " + mid,
+                "m=audio 9 UDP/TLS/RTP/SAVPF 111 126",
+                "c=IN IP4 0.0.0.0",
+                "a=rtcp:9 IN IP4 0.0.0.0",
+                "a=ice-ufrag:" + hex.substring(0, 8),
+                "a=ice-pwd:" + hex.substring(8),
+                "a=fingerprint:sha-256 " + HexFormat.ofDelimiter(":").withUpperCase().formatHex(digest),
+                "a=setup:actpass",
+                "a=mid:" + mid,
+                "a=sendrecv",
+                "a=rtcp-mux",
+                "a=rtpmap:111 opus/48000/2",
+                "a=fmtp:111 minptime=10;useinbandfec=1",
+                "a=rtpmap:126 telephone-event/8000"));
     }
 
     /** Applies a remote offer, creates the answer, waits for ICE gathering COMPLETE and returns the answer SDP. */
     public CompletableFuture<String> acceptOffer(String remoteOfferSdp) {
+        return acceptOffer(remoteOfferSdp, UnaryOperator.identity());
+    }
+
+    /** As {@link #acceptOffer(String)}, with {@code shape} applied as {@link #createOffer(UnaryOperator)} does. */
+    public CompletableFuture<String> acceptOffer(String remoteOfferSdp, UnaryOperator<String> shape) {
         RTCPeerConnection p = livePc();
         if (p == null) {
             return closedFuture();
@@ -180,8 +265,9 @@ public final class AudioPeer implements AutoCloseable {
                     q.createAnswer(new RTCAnswerOptions(), callbacks.created(created));
                     return created;
                 }, executor)
-                .thenComposeAsync(this::setLocal, executor)
-                .thenComposeAsync(v -> localSdpWhenGathered(), executor);
+                .thenComposeAsync(answer -> setLocal(shaped(answer, shape)), executor)
+                .thenComposeAsync(v -> localSdpWhenGathered(), executor)
+                .thenApply(shape);
     }
 
     /** Applies the remote answer to our earlier offer. */
@@ -205,6 +291,44 @@ public final class AudioPeer implements AutoCloseable {
     /** What this peer has received so far (decoded audio at the track sink). Thread-safe snapshot. */
     public AudioStats received() {
         return meter.snapshot();
+    }
+
+    /**
+     * A getStats report of this peer's PeerConnection, taken when libwebrtc's signaling thread gets to it (libwebrtc
+     * may answer from a report cached for up to 50 ms).
+     */
+    public CompletableFuture<RTCStatsReport> stats() {
+        RTCPeerConnection p = livePc();
+        if (p == null) {
+            return closedFuture();
+        }
+        CompletableFuture<RTCStatsReport> report = new CompletableFuture<>();
+        p.getStats(delivered -> completeLater(report, delivered, null));
+        return report;
+    }
+
+    /** RTP packets received so far (inbound-rtp {@code packetsReceived}; 0 before any stream exists). */
+    public CompletableFuture<Long> packetsReceived() {
+        return stats().thenApply(report -> report.getStats().values().stream()
+                .filter(s -> s.getType() == RTCStatsType.INBOUND_RTP)
+                .map(s -> s.getAttributes().get("packetsReceived"))
+                .filter(Number.class::isInstance)
+                .mapToLong(n -> ((Number) n).longValue())
+                .sum());
+    }
+
+    /**
+     * This peer's ICE role as libwebrtc reports it on the transport ({@code "controlling"}, {@code "controlled"}), or
+     * {@code "unknown"} when no transport reports one yet.
+     */
+    public CompletableFuture<String> iceRole() {
+        return stats().thenApply(report -> report.getStats().values().stream()
+                .filter(s -> s.getType() == RTCStatsType.TRANSPORT)
+                .map(RTCStats::getAttributes)
+                .map(a -> a.get("iceRole"))
+                .filter(Objects::nonNull)
+                .map(Object::toString)
+                .findFirst().orElse("unknown"));
     }
 
     /** Number of 10 ms frames the audio source has supplied (pulled by the audio module for sending). */
@@ -319,6 +443,10 @@ public final class AudioPeer implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         p.setLocalDescription(description, callbacks.set(done));
         return done;
+    }
+
+    private static RTCSessionDescription shaped(RTCSessionDescription description, UnaryOperator<String> shape) {
+        return new RTCSessionDescription(description.sdpType, crlf(shape.apply(crlf(description.sdp))));
     }
 
     private CompletableFuture<Void> setRemote(RTCSessionDescription description) {

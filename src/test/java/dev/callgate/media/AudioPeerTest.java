@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 /** Two AudioPeers in one JVM, connected over host candidates, sending tones to each other. */
@@ -156,6 +157,81 @@ class AudioPeerTest {
             a.close();
             b.close();
         }
+    }
+
+    /** Marks an SDP as coming from an ICE-lite endpoint (session-level {@code a=ice-lite}), nothing else. */
+    static String iceLite(String sdp) {
+        return sdp.contains("a=ice-lite") ? sdp : sdp.replaceFirst("(?m)^(t=.*)$", "$1\r\na=ice-lite");
+    }
+
+    /**
+     * The user-initiated shape: an ICE-lite peer offers (as controlled), the full peer answers. The answerer must end up
+     * controlling and the lite offerer controlled, every time (no role conflict settled by the tie-breaker).
+     */
+    @RepeatedTest(3)
+    void anIceLiteOffererStaysControlledAndTheFullAnswererControls() throws Exception {
+        AudioPeer lite = AudioPeer.create("lite-offerer", 550);
+        AudioPeer full = AudioPeer.create("full-answerer", 880);
+        try {
+            String offer = lite.createOfferAsControlled("audio", AudioPeerTest::iceLite).get(10, SECONDS);
+            assertThat(offer).contains("a=ice-lite", "a=mid:audio", "a=group:BUNDLE audio", "a=setup:actpass",
+                    "a=candidate:");
+            String answer = full.acceptOffer(offer).get(10, SECONDS);
+            assertThat(answer).contains("a=mid:audio", "a=setup:active").doesNotContain("a=ice-lite");
+            assertThat(full.iceRole().get(5, SECONDS)).as("full answerer after its answer").isEqualTo("controlling");
+            lite.applyAnswer(answer).get(10, SECONDS);
+            CompletableFuture.allOf(lite.connected(), full.connected()).get(10, SECONDS);
+
+            awaitTone(lite, 880);
+            awaitTone(full, 550);
+            assertThat(full.iceRole().get(5, SECONDS)).isEqualTo("controlling");
+            assertThat(lite.iceRole().get(5, SECONDS)).isEqualTo("controlled");
+        } finally {
+            lite.close();
+            full.close();
+        }
+    }
+
+    /** The business-initiated shape: the full peer offers, the ICE-lite peer answers; the offerer controls. */
+    @Test
+    void anIceLiteAnswererIsControlledAndTheFullOffererControls() throws Exception {
+        AudioPeer full = AudioPeer.create("full-offerer", 1000);
+        AudioPeer lite = AudioPeer.create("lite-answerer", 660);
+        try {
+            String offer = full.createOffer().get(10, SECONDS);
+            String answer = lite.acceptOffer(offer, AudioPeerTest::iceLite).get(10, SECONDS);
+            assertThat(answer).contains("a=ice-lite", "a=setup:active");
+            full.applyAnswer(answer).get(10, SECONDS);
+            CompletableFuture.allOf(lite.connected(), full.connected()).get(10, SECONDS);
+
+            awaitTone(lite, 1000);
+            awaitTone(full, 660);
+            assertThat(full.iceRole().get(5, SECONDS)).isEqualTo("controlling");
+            assertThat(lite.iceRole().get(5, SECONDS)).isEqualTo("controlled");
+        } finally {
+            lite.close();
+            full.close();
+        }
+    }
+
+    @Test
+    void packetsReceivedCountsInboundRtpFromZero() throws Exception {
+        AudioPeer a = AudioPeer.create("count-a", 440);
+        AudioPeer b = AudioPeer.create("count-b", 0);
+        try {
+            assertThat(a.packetsReceived().get(5, SECONDS)).as("before any exchange").isZero();
+            connect(a, b);
+            // silence still travels as RTP; Opus sends 50 packets a second
+            await("packets at a").atMost(AUDIO_TIMEOUT).untilAsserted(() ->
+                    assertThat(a.packetsReceived().get(5, SECONDS)).isGreaterThan(25));
+            long earlier = b.packetsReceived().get(5, SECONDS);
+            await("count grows at b").atMost(AUDIO_TIMEOUT).untilAsserted(() ->
+                    assertThat(b.packetsReceived().get(5, SECONDS)).isGreaterThan(earlier));
+        } finally {
+            a.close();
+            b.close();
+        }
+        assertThat(a.packetsReceived()).isCompletedExceptionally();
     }
 
     static void assertCrlf(String sdp) {
