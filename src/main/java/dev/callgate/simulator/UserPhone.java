@@ -14,6 +14,10 @@ import java.util.regex.Pattern;
 /**
  * The WhatsApp user's phone in a simulated call: a real WebRTC peer (webrtc-java, through {@link AudioPeer}) that
  * sends a tone and measures what it hears, or, in media-less mode, a canned Meta-style SDP and nothing on the wire.
+ *
+ * <p>Like Meta's media endpoint it presents itself as ICE-lite ({@link MetaSdp}) and stays ICE-controlled, so the
+ * business side has to be the controlling full agent. libwebrtc has no ICE-lite mode: underneath, the phone is still
+ * a full agent that sends checks too, but never in the controlling role.
  */
 final class UserPhone implements AutoCloseable {
 
@@ -36,13 +40,15 @@ final class UserPhone implements AutoCloseable {
 
     /** Business-initiated: answer the business's offer. */
     CompletableFuture<String> answer(String offerSdp) {
-        return peer != null ? peer.acceptOffer(offerSdp) : CompletableFuture.completedFuture(cannedSdp("active",
-                mid(offerSdp)));
+        // an answer keeps the offer's mid
+        return peer != null ? peer.acceptOffer(offerSdp, sdp -> MetaSdp.shape(sdp, null))
+                : CompletableFuture.completedFuture(cannedSdp("active", mid(offerSdp)));
     }
 
     /** User-initiated: the phone's offer. */
     CompletableFuture<String> offer() {
-        return peer != null ? peer.createOffer() : CompletableFuture.completedFuture(cannedSdp("actpass", "0"));
+        return peer != null ? peer.createOfferAsControlled(MetaSdp.MID, sdp -> MetaSdp.shape(sdp, MetaSdp.MID))
+                : CompletableFuture.completedFuture(cannedSdp("actpass", MetaSdp.MID));
     }
 
     /** User-initiated: apply the business's answer from pre_accept or accept. */
@@ -97,7 +103,10 @@ final class UserPhone implements AutoCloseable {
         return m.find() ? m.group(1) : "0";
     }
 
-    /** A Meta-style SDP (ICE-lite, host candidates on a placeholder address) for signalling-only runs. */
+    /**
+     * A Meta-style SDP for signalling-only runs: ICE-lite, host candidates on a placeholder address, the {@link MetaSdp}
+     * shape (mid {@code audio} when offering, Opus fmtp, ptime 20, one SSRC).
+     */
     static String cannedSdp(String setup, String mid) {
         byte[] fingerprint = new byte[32];
         RANDOM.nextBytes(fingerprint);
@@ -111,6 +120,7 @@ final class UserPhone implements AutoCloseable {
                 "t=0 0",
                 "a=group:BUNDLE " + mid,
                 "a=ice-lite",
+                "a=msid-semantic: WMS user",
                 "m=audio 3480 UDP/TLS/RTP/SAVPF 111 126",
                 "c=IN IP4 127.0.0.1",
                 "a=rtcp:9 IN IP4 0.0.0.0",
@@ -124,9 +134,11 @@ final class UserPhone implements AutoCloseable {
                 "a=sendrecv",
                 "a=rtcp-mux",
                 "a=rtpmap:111 opus/48000/2",
-                "a=fmtp:111 minptime=10;useinbandfec=1",
+                "a=fmtp:111 " + MetaSdp.OPUS_FMTP,
+                "a=ptime:20",
                 "a=rtpmap:126 telephone-event/8000",
-                "") ;
+                "a=ssrc:" + Integer.toUnsignedString(RANDOM.nextInt()) + " cname:user",
+                "");
     }
 
     private static byte[] randomBytes(int n) {

@@ -65,9 +65,11 @@ class SimulatorMediaTest {
             assertThat(connect.path("item").path("session").path("sdp_type").asText()).isEqualTo("answer");
             String answer = connect.path("item").path("session").path("sdp").asText();
             assertThat(answer).contains("a=setup:active").contains("a=candidate:").contains("\r\n");
+            MetaSdpTest.assertMetaShaped(answer, "0"); // an answer keeps the offer's mid
 
             business.applyAnswer(answer).get(10, TimeUnit.SECONDS);
             business.connected().get(10, TimeUnit.SECONDS);
+            assertThat(business.iceRole().get(5, TimeUnit.SECONDS)).isEqualTo("controlling");
 
             // both sides hear the other's tone within 5 s of the connection
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
@@ -124,11 +126,16 @@ class SimulatorMediaTest {
             JsonNode connect = connectWebhook(topic, callId);
             assertThat(connect.path("item").path("direction").asText()).isEqualTo("USER_INITIATED");
             assertThat(connect.path("item").path("session").path("sdp_type").asText()).isEqualTo("offer");
+            String offer = connect.path("item").path("session").path("sdp").asText();
+            MetaSdpTest.assertMetaShaped(offer, "audio");
+            assertThat(offer).contains("a=setup:actpass", "a=candidate:");
 
-            String answer = business.acceptOffer(connect.path("item").path("session").path("sdp").asText())
-                    .get(10, TimeUnit.SECONDS);
+            String answer = business.acceptOffer(offer).get(10, TimeUnit.SECONDS);
+            assertThat(answer).contains("a=mid:audio");
             client.preAccept(PNID, callId, answer).await().atMost(Duration.ofSeconds(10));
             business.connected().get(10, TimeUnit.SECONDS);
+            // Meta's side is ICE-lite: the business answered, yet it is the controlling agent
+            assertThat(business.iceRole().get(5, TimeUnit.SECONDS)).isEqualTo("controlling");
             client.accept(PNID, callId, answer, null).await().atMost(Duration.ofSeconds(10));
 
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
@@ -136,6 +143,8 @@ class SimulatorMediaTest {
                 assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
                         .isCloseTo(880, within(15.0));
             });
+
+            assertThat(business.iceRole().get(5, TimeUnit.SECONDS)).isEqualTo("controlling");
 
             SimulatorAdminClient.userAction(callId, "hangup");
             JsonNode terminate = json.readTree(topic.await(r -> callId.equals(r.key())
