@@ -505,6 +505,7 @@ public class CallingSimulator {
                 call.answerSdp = sdp;
                 call.phone.applyAnswer(sdp).exceptionally(failure -> mediaFailed(number, call, failure));
             }
+            call.phone.countPacketsBeforeAccept(); // before the 200: Meta counts the first packet as the answer
             if (opaque != null) {
                 call.bizOpaqueCallbackData = opaque;
             }

@@ -28,6 +28,8 @@ final class UserPhone implements AutoCloseable {
     private final double toneHz;
     private volatile AudioStats finalStats;
     private volatile long finalFramesSent;
+    /** RTP packets received before the business's accept was handled (user-initiated calls); null until then. */
+    private volatile CompletableFuture<Long> packetsBeforeAccept;
 
     private UserPhone(AudioPeer peer, double toneHz) {
         this.peer = peer;
@@ -56,6 +58,18 @@ final class UserPhone implements AutoCloseable {
         return peer != null ? peer.applyAnswer(answerSdp) : CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * User-initiated: the business's accept is being handled; takes the count of RTP packets the phone has received so
+     * far (Meta takes the business's first media packet as the answer, so it should be 0). The stats request is made
+     * now, before the accept is answered; libwebrtc delivers the count a moment later. Media-less phones count
+     * nothing (null).
+     */
+    void countPacketsBeforeAccept() {
+        if (peer != null && finalStats == null) {
+            packetsBeforeAccept = peer.packetsReceived();
+        }
+    }
+
     boolean media() {
         return peer != null;
     }
@@ -82,6 +96,9 @@ final class UserPhone implements AutoCloseable {
             received.put("firstFrameAt", stats.firstFrameAt() == null ? null : stats.firstFrameAt().toString());
             report.put("received", received);
         }
+        CompletableFuture<Long> packets = packetsBeforeAccept;
+        report.put("packetsBeforeAccept", packets == null || !packets.isDone() || packets.isCompletedExceptionally()
+                ? null : packets.join());
         return report;
     }
 

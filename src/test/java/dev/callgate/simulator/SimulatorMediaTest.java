@@ -82,6 +82,8 @@ class SimulatorMediaTest {
             assertThat(business.received().levelDbfs()).isGreaterThan(-40);
             assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.levelDbfs")).isGreaterThan(-40);
 
+            assertThat(SimulatorAdminClient.call(callId).getMap("phone")).containsEntry("packetsBeforeAccept", null);
+
             topic.await(r -> callId.equals(r.key()) && r.value().contains("\"ACCEPTED\""), 1);
             client.terminate(PNID, callId).await().atMost(Duration.ofSeconds(10));
             JsonNode terminate = json.readTree(topic.await(r -> callId.equals(r.key())
@@ -151,6 +153,55 @@ class SimulatorMediaTest {
                     && r.value().contains("\"event\":\"terminate\""), 1).get(0).value());
             assertThat(terminate.path("item").path("direction").asText()).isEqualTo("USER_INITIATED");
             assertThat(terminate.path("item").has("start_time")).isTrue();
+        }
+    }
+
+    /** This business peer sends RTP from the moment ICE and DTLS are up: after pre_accept, before accept. */
+    @Test
+    void packetsTheBusinessSentBetweenPreAcceptAndAcceptAreCounted() throws Exception {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "neverHangUp", true);
+        try (AudioPeer business = AudioPeer.create("early-business", 880);
+             WebhookTopic topic = WebhookTopic.webhooks()) {
+            String callId = SimulatorAdminClient.placeCall(user, 550);
+            String answer = business.acceptOffer(connectWebhook(topic, callId).path("item").path("session")
+                    .path("sdp").asText()).get(10, TimeUnit.SECONDS);
+            client.preAccept(PNID, callId, answer).await().atMost(Duration.ofSeconds(10));
+            business.connected().get(10, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(5)).until(() ->
+                    SimulatorAdminClient.call(callId).getLong("phone.received.frames") > 0);
+            assertThat(SimulatorAdminClient.call(callId).getMap("phone"))
+                    .as("nothing recorded before the accept").containsEntry("packetsBeforeAccept", null);
+
+            client.accept(PNID, callId, answer, null).await().atMost(Duration.ofSeconds(10));
+
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getLong("phone.packetsBeforeAccept")).isPositive());
+            SimulatorAdminClient.userAction(callId, "hangup");
+        }
+    }
+
+    /** Accepted without pre_accept: the phone learns the business's answer only with the accept, so no packet came. */
+    @Test
+    void aCallAcceptedWithoutPreAcceptHasNoPacketsBeforeAcceptAndThenCarriesAudio() throws Exception {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "neverHangUp", true);
+        try (AudioPeer business = AudioPeer.create("late-business", 1000);
+             WebhookTopic topic = WebhookTopic.webhooks()) {
+            String callId = SimulatorAdminClient.placeCall(user, 440);
+            String answer = business.acceptOffer(connectWebhook(topic, callId).path("item").path("session")
+                    .path("sdp").asText()).get(10, TimeUnit.SECONDS);
+
+            client.accept(PNID, callId, answer, null).await().atMost(Duration.ofSeconds(10));
+
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                var report = SimulatorAdminClient.call(callId);
+                assertThat(report.getLong("phone.packetsBeforeAccept")).isZero();
+                assertThat(report.getDouble("phone.received.dominantHz")).isCloseTo(1000, within(15.0));
+                assertThat(business.received().dominantHz()).isCloseTo(440, within(15.0));
+            });
+            assertThat(business.iceRole().get(5, TimeUnit.SECONDS)).isEqualTo("controlling");
+            SimulatorAdminClient.userAction(callId, "hangup");
         }
     }
 }
