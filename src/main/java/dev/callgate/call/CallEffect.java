@@ -19,8 +19,9 @@ public sealed interface CallEffect {
     }
 
     /**
-     * Media: start sending the call's tone or prompt. A user-initiated call is answered in silence and its audio
-     * starts only once {@code accept} returned 200 (spec §1).
+     * Media: start sending the call's tone or prompt, from its beginning, when the call becomes ACTIVE. Until then a
+     * business-initiated call sends silence while the phone rings (the prompt is not wasted on a ringing phone), and a
+     * user-initiated call sends no RTP at all: its audio starts only once {@code accept} returned 200 (spec §1).
      */
     record PlayMedia() implements CallEffect {
     }

@@ -115,12 +115,15 @@ public class CallEffects implements MediaListener {
         String key = call.mediaKey();
         if (effect instanceof CallEffect.CreateOffer) {
             calls.put(key, call.callId());
-            media.createOffer(key, options(call)).whenComplete((sdp, failure) -> signal(call, failure == null
+            // silence while the phone rings (RTP keeps WhatsApp's media timer content); the call's own audio
+            // starts from its beginning when the user picks up (PlayMedia)
+            media.createOffer(key, MediaOptions.silence().withRecord(call.record())).whenComplete((sdp, failure) ->
+                    signal(call, failure == null
                     ? new CallSignal.LocalSdpReady(sdp) : new CallSignal.MediaRefused(mediaRefusal(failure))));
         } else if (effect instanceof CallEffect.CreateAnswer answer) {
             calls.put(key, call.callId());
-            // answered in silence: our audio starts once accept returned 200 (PlayMedia)
-            media.createAnswer(key, answer.remoteOfferSdp(), MediaOptions.silence().withRecord(call.record()))
+            // no RTP at all until accept returned 200 (PlayMedia): WhatsApp takes the first packet as "answered"
+            media.createAnswer(key, answer.remoteOfferSdp(), MediaOptions.nothingUntilPlay().withRecord(call.record()))
                     .whenComplete((sdp, failure) ->
                     signal(call, failure == null ? new CallSignal.LocalSdpReady(sdp)
                             : new CallSignal.MediaRefused(mediaRefusal(failure))));
@@ -217,6 +220,14 @@ public class CallEffects implements MediaListener {
         UUID callId = calls.get(callKey);
         if (callId != null) {
             onContext(() -> orchestrator.get().signal(callId, new CallSignal.MediaConnected()));
+        }
+    }
+
+    @Override
+    public void audioHeard(String callKey) {
+        UUID callId = calls.get(callKey);
+        if (callId != null) {
+            onContext(() -> orchestrator.get().signal(callId, new CallSignal.UserAudioHeard()));
         }
     }
 

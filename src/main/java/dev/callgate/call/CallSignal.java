@@ -45,6 +45,13 @@ public sealed interface CallSignal {
     record MediaConnected() implements CallSignal {
     }
 
+    /**
+     * The user's audio reaches us (sustained, above silence). On a business-initiated call that is the pick-up, even
+     * when Meta's ACCEPTED status comes late or never ("mainly for auditing", spec §1.1).
+     */
+    record UserAudioHeard() implements CallSignal {
+    }
+
     /** The PeerConnection failed or its owner is gone. */
     record MediaFailed(String reason) implements CallSignal {
     }

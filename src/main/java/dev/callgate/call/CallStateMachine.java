@@ -103,6 +103,9 @@ public final class CallStateMachine {
         if (signal instanceof MediaConnected) {
             return mediaConnected(call);
         }
+        if (signal instanceof CallSignal.UserAudioHeard) {
+            return userAudioHeard(call);
+        }
         if (signal instanceof MediaFailed failed) {
             return mediaFailed(call, failed.reason());
         }
@@ -225,11 +228,32 @@ public final class CallStateMachine {
         }
         CallSnapshot picked = call.withPickedUp();
         return call.mediaUp()
-                ? Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.RING_TIMEOUT),
+                ? Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.RING_TIMEOUT), new PlayMedia(),
                 new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
                 new Publish(CallEventType.CONNECTED))
                 : Transition.to(picked.withState(CONNECTING), new CancelTimer(CallTimer.RING_TIMEOUT),
                 new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
+    }
+
+    /**
+     * The user's audio arrived on a business-initiated call that has not been picked up as far as we know: the user
+     * did pick up (ACCEPTED is late or lost). The call is ACTIVE now and its audio starts; a later ACCEPTED changes
+     * nothing, and the terminate that ends it is COMPLETED, never NO_ANSWER.
+     */
+    private static Transition userAudioHeard(CallSnapshot call) {
+        if (call.direction() != CallDirection.BUSINESS_INITIATED || call.pickedUp()) {
+            return Transition.unchanged(call);
+        }
+        if (call.state() == TERMINATING) {
+            return Transition.to(call.withPickedUp()); // the user picked up as we hung up
+        }
+        if (call.state() != DIALING && call.state() != RINGING) {
+            return Transition.unchanged(call);
+        }
+        CallSnapshot picked = (call.mediaUp() ? call : call.withMediaUp()).withPickedUp();
+        return Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.RING_TIMEOUT), new PlayMedia(),
+                new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
+                new Publish(CallEventType.CONNECTED));
     }
 
     private static Transition rejected(CallSnapshot call) {
@@ -259,7 +283,7 @@ public final class CallStateMachine {
         CallSnapshot up = call.withMediaUp();
         return switch (call.state()) {
             case CONNECTING -> Transition.to(up.withState(ACTIVE), new CancelTimer(CallTimer.CONNECT_TIMEOUT),
-                    new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.CONNECTED));
+                    new PlayMedia(), new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.CONNECTED));
             case DIALING, RINGING, PRE_ACCEPTED, ACCEPTING -> Transition.to(up);
             default -> Transition.unchanged(call);
         };
@@ -343,7 +367,7 @@ public final class CallStateMachine {
                 new PlayMedia(), new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
                 new Publish(CallEventType.CONNECTED))
                 : Transition.to(picked.withState(CONNECTING), new CancelTimer(CallTimer.ACCEPT_WINDOW),
-                new PlayMedia(), new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
+                new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
     }
 
     private static Transition reject(CallSnapshot call) {

@@ -168,6 +168,29 @@ public final class AudioMeter {
         return new AudioStats(frameCount, level, hz, first);
     }
 
+    /**
+     * RMS level of one received buffer (channels averaged), in dBFS where a full-scale sine is 0; the floor for a
+     * buffer that cannot be read.
+     */
+    static double levelDbfs(byte[] data, int bitsPerSample, int channels, int frameCount) {
+        int bytesPerSample = bitsPerSample / 8;
+        if (data == null || channels < 1 || frameCount < 1 || bitsPerSample % 8 != 0 || bytesPerSample < 1
+                || bytesPerSample > 4 || (long) frameCount * channels * bytesPerSample > data.length) {
+            return FLOOR_DBFS;
+        }
+        double[] samples = new double[frameCount];
+        int pos = 0;
+        for (int i = 0; i < frameCount; i++) {
+            double sum = 0;
+            for (int c = 0; c < channels; c++) {
+                sum += read(data, pos, bytesPerSample);
+                pos += bytesPerSample;
+            }
+            samples[i] = sum / channels;
+        }
+        return levelDbfs(samples);
+    }
+
     /** RMS level of samples in the signed 16-bit range, in dBFS where a full-scale sine is 0. */
     static double levelDbfs(double[] x) {
         if (x.length == 0) {

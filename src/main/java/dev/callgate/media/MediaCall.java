@@ -41,6 +41,10 @@ final class MediaCall {
         void connected(MediaCall call);
 
         void failed(MediaCall call, String reason);
+
+        /** The other side's audio is heard (reported once). */
+        default void audioHeard(MediaCall call) {
+        }
     }
 
     final String key;
@@ -53,6 +57,11 @@ final class MediaCall {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean reportedConnected = new AtomicBoolean();
     private final AtomicBoolean reportedFailure = new AtomicBoolean();
+    private final AtomicBoolean reportedAudioHeard = new AtomicBoolean();
+    /** Consecutive received audio (in ms) above the threshold; touched by the native audio thread only. */
+    private int loudMillis;
+    /** RTP is held back until {@link #play} (options.holdRtp()). */
+    private volatile boolean rtpHeld;
     private final CompletableFuture<Void> gatheringComplete = new CompletableFuture<>();
     /** The local SDP (offer or answer) once gathered; what repeated createOffer/createAnswer calls return. */
     final CompletableFuture<String> localSdp = new CompletableFuture<>();
@@ -83,15 +92,44 @@ final class MediaCall {
         this.disconnectedTimeoutMillis = disconnectedTimeoutMillis;
     }
 
-    /** Switches what the call sends (e.g. from silence to its prompt once a user-initiated call is accepted). */
+    /**
+     * Switches what the call sends (from silence to its prompt at pick-up, or from nothing at all once a
+     * user-initiated call is accepted); RTP held back so far starts flowing now.
+     */
     boolean play(FrameSource source) {
         synchronized (lock) {
             if (closed.get() || slot == null) {
                 return false;
             }
             slot.attach(source, framesSent);
+            if (rtpHeld) {
+                setSending(true);
+                rtpHeld = false;
+            }
             return true;
         }
+    }
+
+    /**
+     * Switches the sender's RTP on or off without renegotiation ({@code encodings[].active}; libwebrtc then stops the
+     * audio send stream: no RTP, no sender reports). Lock held.
+     */
+    private void setSending(boolean active) {
+        if (sender == null) {
+            return;
+        }
+        dev.onvoid.webrtc.RTCRtpSendParameters parameters = sender.getParameters();
+        if (parameters.encodings == null || parameters.encodings.isEmpty()) {
+            throw new IllegalStateException("call " + key + ": the sender has no encodings to switch");
+        }
+        parameters.encodings.forEach(encoding -> encoding.active = active);
+        sender.setParameters(parameters);
+        LOG.debugf("call %s: RTP %s", key, active ? "flowing" : "held back");
+    }
+
+    /** Whether RTP is held back until {@link #play}. */
+    boolean rtpHeld() {
+        return rtpHeld;
     }
 
     /**
@@ -116,6 +154,10 @@ final class MediaCall {
             pc = slot.factory().createPeerConnection(config,
                     callbacks.peer(gatheringComplete, this::onConnectionChange, remote::attach));
             sender = pc.addTrack(localTrack, List.of("callgate"));
+            if (options.holdRtp()) {
+                rtpHeld = true;
+                setSending(false); // before any description: not one packet leaves until play()
+            }
             return true;
         }
     }
@@ -336,6 +378,17 @@ final class MediaCall {
     private void onRemoteAudio(byte[] data, int bitsPerSample, int sampleRate, int channels, int frames) {
         try {
             meter.accept(data, bitsPerSample, sampleRate, channels, frames);
+            if (!reportedAudioHeard.get() && sampleRate > 0) {
+                loudMillis = AudioMeter.levelDbfs(data, bitsPerSample, channels, frames)
+                        > MediaWorkerPool.USER_AUDIO_THRESHOLD_DBFS ? loudMillis + frames * 1000 / sampleRate : 0;
+                if (loudMillis >= MediaWorkerPool.USER_AUDIO_MIN_MILLIS && reportedAudioHeard.compareAndSet(false, true)) {
+                    executor.execute(() -> {
+                        if (!closed.get()) {
+                            events.audioHeard(this);
+                        }
+                    });
+                }
+            }
             WavRecorder r = recorder;
             if (r != null) {
                 r.accept(data, bitsPerSample, sampleRate, channels, frames);

@@ -12,6 +12,14 @@ public interface MediaListener {
      */
     void failed(String callKey, String reason);
 
+    /**
+     * The other side's audio is heard: {@link MediaWorkerPool#USER_AUDIO_MIN_MILLIS} of frames in a row above
+     * {@link MediaWorkerPool#USER_AUDIO_THRESHOLD_DBFS}. Reported once per call. On a business-initiated call this
+     * means the user picked up, whether or not Meta's ACCEPTED status has come.
+     */
+    default void audioHeard(String callKey) {
+    }
+
     MediaListener NONE = new MediaListener() {
         @Override
         public void connected(String callKey) {

@@ -11,14 +11,22 @@ import java.nio.file.Path;
  * @param loop      repeat the prompt; otherwise it plays once, then silence
  * @param record    write the received audio (48 kHz mono s16) to a WAV file
  *
- * <p>Neither tone nor prompt: silence is sent (RTP keeps flowing, so no no-media timeout fires).
+ * @param holdRtp   send no RTP at all until {@link MediaWorkerPool#play} (a user-initiated call before its accept
+ *                  returned 200: WhatsApp takes the first media packet as "answered", spec §1)
+ *
+ * <p>Neither tone nor prompt: silence is sent (RTP keeps flowing, so no no-media timeout fires), unless
+ * {@code holdRtp}.
  */
-public record MediaOptions(double toneHz, Path promptWav, boolean loop, boolean record) {
+public record MediaOptions(double toneHz, Path promptWav, boolean loop, boolean record, boolean holdRtp) {
 
     public MediaOptions {
         if (!(toneHz >= 0) || Double.isInfinite(toneHz)) {
             throw new IllegalArgumentException("toneHz must be >= 0 and finite: " + toneHz);
         }
+    }
+
+    public MediaOptions(double toneHz, Path promptWav, boolean loop, boolean record) {
+        this(toneHz, promptWav, loop, record, false);
     }
 
     /** A continuous tone, nothing recorded. */
@@ -31,6 +39,11 @@ public record MediaOptions(double toneHz, Path promptWav, boolean loop, boolean 
         return new MediaOptions(0, null, false, false);
     }
 
+    /** Nothing at all on the wire (no RTP) until {@link MediaWorkerPool#play}; nothing recorded. */
+    public static MediaOptions nothingUntilPlay() {
+        return new MediaOptions(0, null, false, false, true);
+    }
+
     /** A WAV prompt, looped or played once. */
     public static MediaOptions prompt(Path wav, boolean loop) {
         return new MediaOptions(0, wav, loop, false);
@@ -38,6 +51,6 @@ public record MediaOptions(double toneHz, Path promptWav, boolean loop, boolean 
 
     /** The same options with recording switched on or off. */
     public MediaOptions withRecord(boolean on) {
-        return new MediaOptions(toneHz, promptWav, loop, on);
+        return new MediaOptions(toneHz, promptWav, loop, on, holdRtp);
     }
 }

@@ -44,6 +44,13 @@ import dev.onvoid.webrtc.RTCIceServer;
 public class MediaWorkerPool {
 
     private static final Logger LOG = Logger.getLogger(MediaWorkerPool.class);
+    /**
+     * The other side's audio counts as heard above this level (silence and WhatsApp's comfort noise stay far below;
+     * a voice or a tone is well above) ...
+     */
+    public static final double USER_AUDIO_THRESHOLD_DBFS = -45;
+    /** ... for at least this long without a break. */
+    public static final int USER_AUDIO_MIN_MILLIS = 100;
     private static final long DRAIN_INTERVAL_MILLIS = 100;
 
     private final MediaConfig config;
@@ -419,6 +426,15 @@ public class MediaWorkerPool {
                 listener.failed(call.key, reason);
             } catch (Throwable t) {
                 LOG.warnf(t, "media listener failed on failed(%s)", call.key);
+            }
+        }
+
+        @Override
+        public void audioHeard(MediaCall call) {
+            try {
+                listener.audioHeard(call.key);
+            } catch (Throwable t) {
+                LOG.warnf(t, "media listener failed on audioHeard(%s)", call.key);
             }
         }
     }

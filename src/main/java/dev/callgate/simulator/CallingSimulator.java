@@ -47,6 +47,8 @@ public class CallingSimulator {
     private final Map<String, SimulatedNumber> numbers = new ConcurrentHashMap<>();
     private final Map<String, UserScript> scripts = new ConcurrentHashMap<>();
     private final Map<String, Fault> faults = new ConcurrentHashMap<>();
+    private volatile long acceptedDelayMs;
+    private volatile boolean acceptedNever;
 
     /**
      * A test hook: the next {@code remaining} requests of an action are answered with this HTTP status and Graph code,
@@ -105,6 +107,8 @@ public class CallingSimulator {
         scripts.clear();
         faults.clear();
         webhooks.chaos = WebhookDelivery.Chaos.NONE;
+        acceptedDelayMs = 0;
+        acceptedNever = false;
         for (String id : config.phoneNumberIds()) {
             String digits = id.replaceAll("\\D", "");
             String display = "1555" + digits.substring(Math.max(0, digits.length() - 7));
@@ -134,13 +138,25 @@ public class CallingSimulator {
     }
 
     public void chaos(boolean duplicate, boolean reorder, boolean connectBeforeResponse, long delayMs) {
+        chaos(duplicate, reorder, connectBeforeResponse, delayMs, 0, false);
+    }
+
+    /**
+     * The chaos switches; {@code acceptedDelayMs}: the ACCEPTED status of a business-initiated call comes this long
+     * after the user picked up; {@code acceptedNever}: it never comes.
+     */
+    public void chaos(boolean duplicate, boolean reorder, boolean connectBeforeResponse, long delayMs,
+                      long acceptedDelayMs, boolean acceptedNever) {
         webhooks.chaos = new WebhookDelivery.Chaos(duplicate, reorder, connectBeforeResponse, delayMs);
+        this.acceptedDelayMs = acceptedDelayMs;
+        this.acceptedNever = acceptedNever;
     }
 
     public Map<String, Object> chaos() {
         WebhookDelivery.Chaos c = webhooks.chaos;
         return Map.of("duplicate", c.duplicate(), "reorder", c.reorder(),
-                "connectBeforeResponse", c.connectBeforeResponse(), "delayMs", c.delayMs());
+                "connectBeforeResponse", c.connectBeforeResponse(), "delayMs", c.delayMs(),
+                "acceptedDelayMs", acceptedDelayMs, "acceptedNever", acceptedNever);
     }
 
     /** Arms a fault for an action: connect, pre_accept, accept, reject, terminate, call_permissions, settings, messages. */
@@ -324,7 +340,7 @@ public class CallingSimulator {
                     SimulatedCall.State.RINGING_USER, scriptFor(user));
             call.offerSdp = sdp;
             call.bizOpaqueCallbackData = opaque;
-            call.phone = UserPhone.create(call.id, config.media(), call.script.toneHz());
+            call.phone = UserPhone.ringing(call.id, config.media(), call.script.toneHz());
             number.calls.put(call.id, call);
         }
         LOG.infof("simulator: call %s: connect %s → %s", call.id, number.phoneNumberId, user);
@@ -386,8 +402,21 @@ public class CallingSimulator {
         }
         call.state = SimulatedCall.State.ACTIVE;
         call.acceptedAt = Instant.now();
+        call.phone.pickUp();
         connected(number, call);
-        queueStatus(number, call, "ACCEPTED");
+        // Meta sends ACCEPTED after media is up, "mainly for auditing": by chaos switch late, or never
+        long delay = acceptedDelayMs;
+        if (acceptedNever) {
+            LOG.infof("simulator: call %s: answered; ACCEPTED withheld (chaos)", call.id);
+        } else if (delay > 0) {
+            call.timers.add(scheduler.schedule(() -> {
+                synchronized (number) {
+                    queueStatus(number, call, "ACCEPTED"); // late (dropped if the call ended before)
+                }
+            }, delay, TimeUnit.MILLISECONDS));
+        } else {
+            queueStatus(number, call, "ACCEPTED");
+        }
         afterAnswer(number, call);
     }
 

@@ -57,7 +57,8 @@ public class SimulatorAdmin {
     public record FaultRequest(Integer httpStatus, Integer code, Long delayMs, Integer count, Boolean afterApplying) {
     }
 
-    public record ChaosRequest(Boolean duplicate, Boolean reorder, Boolean connectBeforeResponse, Long delayMs) {
+    public record ChaosRequest(Boolean duplicate, Boolean reorder, Boolean connectBeforeResponse, Long delayMs,
+                               Long acceptedDelayMs, Boolean acceptedNever) {
     }
 
     @GET
@@ -171,11 +172,13 @@ public class SimulatorAdmin {
 
     @PUT
     @Path("/chaos")
-    @Operation(summary = "Chaos switches: duplicate, reorder, connectBeforeResponse, delayMs")
+    @Operation(summary = "Chaos switches: duplicate, reorder, connectBeforeResponse, delayMs, acceptedDelayMs, acceptedNever")
     public Map<String, Object> chaos(ChaosRequest request) {
         simulator.chaos(Boolean.TRUE.equals(request.duplicate()), Boolean.TRUE.equals(request.reorder()),
                 Boolean.TRUE.equals(request.connectBeforeResponse()),
-                request.delayMs() == null ? 0 : request.delayMs());
+                request.delayMs() == null ? 0 : request.delayMs(),
+                request.acceptedDelayMs() == null ? 0 : request.acceptedDelayMs(),
+                Boolean.TRUE.equals(request.acceptedNever()));
         return simulator.chaos();
     }
 

@@ -36,8 +36,24 @@ final class UserPhone implements AutoCloseable {
         this.toneHz = toneHz;
     }
 
+    /** The caller's phone (user-initiated): the user talks (sends the tone) from the start. */
     static UserPhone create(String callId, boolean media, double toneHz) {
         return new UserPhone(media ? AudioPeer.create("sim-" + callId, toneHz) : null, toneHz);
+    }
+
+    /**
+     * The called user's phone (business-initiated): silent while it rings — media connects, but nobody speaks into
+     * it — until {@link #pickUp()}.
+     */
+    static UserPhone ringing(String callId, boolean media, double toneHz) {
+        return new UserPhone(media ? AudioPeer.create("sim-" + callId, 0) : null, toneHz);
+    }
+
+    /** The user picked up and speaks: the phone sends its tone from now on. */
+    void pickUp() {
+        if (peer != null && finalStats == null) {
+            peer.setToneHz(toneHz);
+        }
     }
 
     /** Business-initiated: answer the business's offer. */
@@ -94,12 +110,25 @@ final class UserPhone implements AutoCloseable {
             received.put("levelDbfs", round(stats.levelDbfs()));
             received.put("dominantHz", round(stats.dominantHz()));
             received.put("firstFrameAt", stats.firstFrameAt() == null ? null : stats.firstFrameAt().toString());
+            received.put("packets", finalStats != null ? null : livePacketsReceived());
             report.put("received", received);
         }
         CompletableFuture<Long> packets = packetsBeforeAccept;
         report.put("packetsBeforeAccept", packets == null || !packets.isDone() || packets.isCompletedExceptionally()
                 ? null : packets.join());
         return report;
+    }
+
+    /** RTP packets received so far (getStats, waited for up to a second), or null when they cannot be read. */
+    private Long livePacketsReceived() {
+        try {
+            return peer.packetsReceived().get(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     private static double round(double value) {

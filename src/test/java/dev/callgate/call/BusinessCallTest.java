@@ -149,6 +149,62 @@ class BusinessCallTest {
     }
 
     @Test
+    void thePromptStartsFromItsBeginningWhenTheUserPicksUpAndTheRingingPhoneHearsSilence() {
+        // 2 s of 500 Hz, then 1500 Hz: whoever hears the prompt from its start hears 500 Hz first
+        dev.callgate.support.Prompts.write("greeting-" + "two-tones", new dev.callgate.support.Prompts.Segment(500, 2),
+                new dev.callgate.support.Prompts.Segment(1500, 10));
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 3000, "neverHangUp", true);
+        String callRef = "prompt-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, PNID, user,
+                    "{\"prompt\":\"greeting-two-tones\"}"));
+            String callId = CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ringing"), 1).get(0)).path("whatsappCallId").asText();
+            // media is up while the phone rings, and the phone hears silence
+            await().atMost(Duration.ofSeconds(5)).until(() -> media.report(callRef).map(m ->
+                    "CONNECTED".equals(m.state())).orElse(false));
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz")).isZero());
+            events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.connected"), 1);
+            // picked up after 3 s: the prompt plays from its first second (500 Hz), not from its fourth (1500 Hz)
+            await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                            .isCloseTo(500, within(15.0)));
+            Commands.send(callRef, Commands.terminate("t-" + UUID.randomUUID(), callRef));
+            events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.ended"), 1);
+        }
+    }
+
+    @Test
+    void aPickedUpCallWhoseAcceptedNeverComesIsActiveAtTheUsersVoiceAndCompletes() {
+        SimulatorAdminClient.acceptedLate(0, true);
+        String user = Webhooks.newUser();
+        // talks for 6 s: longer than the test profile's 4 s ring timeout, which must not end the call NO_ANSWER
+        SimulatorAdminClient.script(user, "answerAfterMs", 500, "hangUpAfterMs", 6000, "toneHz", 660.0);
+        Ended ended = placeAndAwaitEnd(user, "{\"tone\":1000}", null, null);
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("COMPLETED");
+        assertThat(ended.types()).containsSubsequence("ringing", "accepted", "connected", "ended");
+        assertThat(ended.types()).containsOnlyOnce("accepted");
+        String callId = ended.data().path("whatsappCallId").asText();
+        assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("user_hung_up");
+        assertThat(SimulatorAdminClient.call(callId).getList("webhooks.kind", String.class))
+                .doesNotContain("ACCEPTED");
+    }
+
+    @Test
+    void anAcceptedThatComesAfterTheUsersVoiceChangesNothing() {
+        SimulatorAdminClient.acceptedLate(2500, false);
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 300, "hangUpAfterMs", 5000, "toneHz", 660.0);
+        Ended ended = placeAndAwaitEnd(user, "{\"tone\":1000}", null, null);
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("COMPLETED");
+        assertThat(ended.types()).containsOnlyOnce("accepted", "connected", "ended");
+        String callId = ended.data().path("whatsappCallId").asText();
+        assertThat(SimulatorAdminClient.call(callId).getList("webhooks.kind", String.class)).contains("ACCEPTED");
+    }
+
+    @Test
     void rejectedCallEndsRejected() {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "reject", true, "answerAfterMs", 200);

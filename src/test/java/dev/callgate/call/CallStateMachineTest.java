@@ -2,6 +2,7 @@ package dev.callgate.call;
 
 import dev.callgate.call.CallEffect.ApplyAnswer;
 import dev.callgate.call.CallEffect.CloseMedia;
+import dev.callgate.call.CallEffect.PlayMedia;
 import dev.callgate.call.CallEffect.Publish;
 import dev.callgate.call.CallEffect.SendAccept;
 import dev.callgate.call.CallEffect.SendConnect;
@@ -47,25 +48,27 @@ class CallStateMachineTest {
             new CallSignal.Terminated(null, null, null),
             new CallSignal.TimerFired(CallTimer.RING_TIMEOUT), new CallSignal.TimerFired(CallTimer.CONNECT_TIMEOUT),
             new CallSignal.TimerFired(CallTimer.MAX_DURATION), new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE),
-            new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW), new CallSignal.NoPermissionKnown());
+            new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW), new CallSignal.NoPermissionKnown(),
+            new CallSignal.UserAudioHeard());
 
     /**
      * Expected state after each signal, per starting state ("." = unchanged state). Columns: Initiate HangUp Accept
      * Reject LocalSdp MediaRefused MediaConnected MediaFailed ConnectSent ConnectRefused ConnectUnknown AcceptSent
-     * Answer Offer Ringing Accepted Rejected Terminated ringT connectT maxT graceT acceptT NoPermissionKnown.
+     * Answer Offer Ringing Accepted Rejected Terminated ringT connectT maxT graceT acceptT NoPermissionKnown
+     * UserAudioHeard.
      */
     private static final String TABLE = """
-            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END
-            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .   .
-            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .   .
-            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .   .
-            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .   .
-            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .   .
-            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .
-            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .
-            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   .   .
-            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END   .
+            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .   .   ACT
+            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .   .   ACT
+            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .   .   .
+            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .   .   .
+            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .   .   .
+            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .
+            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .
+            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   .   .   .
+            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
             """;
 
     private static final Map<String, CallState> ABBREVIATIONS = Map.of("OFF", OFFERING, "DIA", DIALING,
@@ -190,6 +193,48 @@ class CallStateMachineTest {
     private static final CallSignal RINGING_STATUS = new CallSignal.Ringing();
     private static final CallSignal MEDIA_UP = new CallSignal.MediaConnected();
     private static final CallSignal ACCEPTED = new CallSignal.Accepted();
+
+    private static final CallSignal HEARD = new CallSignal.UserAudioHeard();
+
+    @Test
+    void theUsersAudioIsThePickUpWhenAcceptedIsLateOrNeverComes() {
+        // audio first, ACCEPTED late: ACTIVE at the audio, the prompt starts then, ACCEPTED changes nothing
+        Run late = business(INITIATE, OFFER, SENT, ANSWER, RINGING_STATUS, MEDIA_UP, HEARD);
+        assertThat(late.call().state()).isEqualTo(ACTIVE);
+        assertThat(late.call().pickedUp()).isTrue();
+        assertThat(late.effects()).containsOnlyOnce(new PlayMedia());
+        assertThat(late.published()).containsSubsequence(CallEventType.ACCEPTED, CallEventType.CONNECTED);
+        Run lateThenAccepted = business(INITIATE, OFFER, SENT, ANSWER, RINGING_STATUS, MEDIA_UP, HEARD, ACCEPTED,
+                new CallSignal.TimerFired(CallTimer.RING_TIMEOUT), new CallSignal.Terminated(null, null, null));
+        assertThat(lateThenAccepted.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        assertThat(lateThenAccepted.published()).containsOnlyOnce(CallEventType.ACCEPTED);
+        assertThat(lateThenAccepted.effects()).containsOnlyOnce(new PlayMedia());
+        // ACCEPTED first, audio after: one pick-up, one start of the prompt
+        Run accepted = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED, HEARD);
+        assertThat(accepted.call().state()).isEqualTo(ACTIVE);
+        assertThat(accepted.effects()).containsOnlyOnce(new PlayMedia());
+        assertThat(accepted.published()).containsOnlyOnce(CallEventType.ACCEPTED);
+        // ACCEPTED never comes: a terminate without duration is still a completed call, not NO_ANSWER
+        Run never = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, HEARD,
+                new CallSignal.Terminated(null, null, null));
+        assertThat(never.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        // silence all along and no ACCEPTED: the ring timeout decides (NO_ANSWER)
+        Run silent = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, new CallSignal.TimerFired(CallTimer.RING_TIMEOUT),
+                new CallSignal.Terminated(null, null, null));
+        assertThat(silent.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);
+        assertThat(silent.effects()).doesNotContain(new PlayMedia());
+    }
+
+    @Test
+    void theCallsAudioStartsOnlyWhenItBecomesActive() {
+        Run ringing = business(INITIATE, OFFER, SENT, ANSWER, RINGING_STATUS, MEDIA_UP);
+        assertThat(ringing.effects()).doesNotContain(new PlayMedia());
+        Run mediaLate = business(INITIATE, OFFER, SENT, ANSWER, ACCEPTED);
+        assertThat(mediaLate.call().state()).isEqualTo(CONNECTING);
+        assertThat(mediaLate.effects()).doesNotContain(new PlayMedia());
+        Run connected = business(INITIATE, OFFER, SENT, ANSWER, ACCEPTED, MEDIA_UP);
+        assertThat(connected.effects()).containsOnlyOnce(new PlayMedia());
+    }
 
     @Test
     void answeredCallWithMediaUpBeforeAcceptedCompletesWithItsDuration() {

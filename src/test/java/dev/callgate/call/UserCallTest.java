@@ -64,6 +64,10 @@ class UserCallTest {
             awaitEvent(events, callId, "accepted");
             // accepted at once, yet pre_accept went first (Meta refuses a pre_accept after the accept)
             assertThat(SimulatorAdminClient.call(callId).getBoolean("preAccepted")).isTrue();
+            // and not one RTP packet before the accept (spec §1)
+            await().atMost(Duration.ofSeconds(2)).until(() ->
+                    SimulatorAdminClient.call(callId).get("phone.packetsBeforeAccept") != null);
+            assertThat(SimulatorAdminClient.call(callId).getLong("phone.packetsBeforeAccept")).isZero();
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(media.report(callId).orElseThrow().received().dominantHz()).isCloseTo(660, within(15.0));
                 // our tone (the configured default, 440 Hz) reaches the caller
@@ -88,12 +92,12 @@ class UserCallTest {
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
             String callId = SimulatorAdminClient.placeCall(user, BY_COMMAND, 660.0, null);
             awaitEvent(events, callId, "incoming");
-            // pre-accepted: the media path is up, the caller hears audio frames, but silence (spec §1)
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("preaccepted");
-                assertThat(SimulatorAdminClient.call(callId).getLong("phone.received.frames")).isGreaterThan(50);
-            });
-            assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz")).isZero();
+            // pre-accepted: ICE and DTLS may come up, but not one RTP packet reaches the caller (spec §1: WhatsApp
+            // takes the first media packet as "answered")
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("preaccepted"));
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getLong("phone.received.packets")).isZero());
             // our answer (spec §6): the DTLS client to Meta's actpass, sha-256 fingerprints only
             String answer = SimulatorAdminClient.call(callId).getString("answerSdp");
             assertThat(answer).contains("a=setup:active").contains("a=fingerprint:sha-256 ");
@@ -107,6 +111,7 @@ class UserCallTest {
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
                     assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
                             .isCloseTo(1000, within(15.0)));
+            assertThat(SimulatorAdminClient.call(callId).getLong("phone.packetsBeforeAccept")).isZero();
 
             given().urlEncodingEnabled(false).delete("/v1/calls/" + Webhooks.segment(callId)).then().statusCode(202);
             JsonNode ended = awaitEvent(events, callId, "ended");

@@ -92,6 +92,12 @@ public final class SimulatorAdminClient {
         return given().get("/simulator/faults").then().statusCode(200).extract().jsonPath();
     }
 
+    /** ACCEPTED of business-initiated calls comes {@code delayMs} after the pick-up, or never. */
+    public static void acceptedLate(long delayMs, boolean never) {
+        given().contentType(ContentType.JSON).body(Map.of("acceptedDelayMs", delayMs, "acceptedNever", never))
+                .put("/simulator/chaos").then().statusCode(200);
+    }
+
     public static void chaos(boolean duplicate, boolean reorder, boolean connectBeforeResponse, long delayMs) {
         given().contentType(ContentType.JSON).body(Map.of("duplicate", duplicate, "reorder", reorder,
                         "connectBeforeResponse", connectBeforeResponse, "delayMs", delayMs))
