@@ -17,7 +17,10 @@ public sealed interface CallCommand {
 
     String callRef();
 
-    /** {@code {"type":"call.initiate", commandId, callRef, phoneNumberId, to, bizOpaqueCallbackData?, media?}} */
+    /**
+     * {@code {"type":"call.initiate", commandId, callRef, phoneNumberId, to | recipient, bizOpaqueCallbackData?,
+     * media?}}: {@code recipient} is the BSUID of a user known only by it (with both, Meta calls {@code to}).
+     */
     record Initiate(InitiateCall call) implements CallCommand {
         public String commandId() {
             return call.commandId();
@@ -108,8 +111,16 @@ public sealed interface CallCommand {
             problems.add("phoneNumberId is required: the business number's id, digits");
         }
         String to = text(json, "to");
-        if (to == null || !PHONE.matcher(to).matches()) {
+        String recipient = text(json, "recipient");
+        if (to == null && recipient == null) {
+            problems.add("to is required: the user's number in international format, 6–15 digits "
+                    + "(or recipient: the user's BSUID, for a user known only by it)");
+        }
+        if (to != null && !PHONE.matcher(to).matches()) {
             problems.add("to is required: the user's number in international format, 6–15 digits");
+        }
+        if (recipient != null && !dev.callgate.cloudapi.WhatsAppUserId.isBsuid(recipient)) {
+            problems.add("recipient is the user's business-scoped user id (BSUID), e.g. US.13491208655302741918");
         }
         String opaque = text(json, "bizOpaqueCallbackData");
         if (opaque != null && opaque.length() > 512) {
@@ -118,7 +129,8 @@ public sealed interface CallCommand {
         Media media = media(json, problems);
         check(problems, callRef, commandId);
         return new Initiate(new InitiateCall(commandId, callRef, phoneNumberId,
-                to.startsWith("+") ? to.substring(1) : to, opaque, media.toneHz(), media.prompt(), media.record()));
+                dev.callgate.cloudapi.WhatsAppUserId.normalise(to), recipient, opaque, media.toneHz(), media.prompt(),
+                media.record()));
     }
 
     private static Media media(JsonNode json, List<String> problems) {

@@ -11,7 +11,7 @@ import java.time.Instant;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CallView(String callRef, String whatsappCallId, String direction, String phoneNumberId, String to,
-                       String state, String outcome, String reason, Integer errorCode, String errorMessage,
+                       String userId, String state, String outcome, String reason, Integer errorCode, String errorMessage,
                        Long durationSeconds, Instant createdAt, Instant startedAt, Instant endedAt, String recording,
                        String mediaOwner, Meta meta, Media media) {
 
@@ -39,9 +39,11 @@ public record CallView(String callRef, String whatsappCallId, String direction, 
 
     static CallView of(Call call, MediaReport media) {
         return new CallView(call.callRef, call.whatsappCallId, call.direction.name(), call.phoneNumberId,
-                call.userWaId, call.state.name(), call.outcome == null ? null : call.outcome.name(),
+                call.userWaId, call.userId, call.state.name(), call.outcome == null ? null : call.outcome.name(),
                 call.failureReason, call.errorCode, call.errorMessage, call.durationSeconds, call.createdAt,
-                call.startedAt, call.endedAt, call.recordingPath, call.mediaOwner,
+                call.startedAt, call.endedAt,
+                call.recordingPath == null ? null : dev.callgate.call.CallEventOutbox.recordingHref(call.callRef),
+                call.mediaOwner,
                 call.metaStatus == null ? null : new Meta(call.metaStatus, call.metaStartTime, call.metaEndTime,
                         call.metaDurationSeconds),
                 media == null ? null : Media.of(media));

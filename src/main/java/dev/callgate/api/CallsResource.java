@@ -39,8 +39,11 @@ public class CallsResource {
     private final CallOrchestrator orchestrator;
     private final MediaWorkerPool media;
     private final Drain drain;
+    private final dev.callgate.call.Prompts prompts;
 
-    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media, Drain drain) {
+    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media, Drain drain,
+                         dev.callgate.call.Prompts prompts) {
+        this.prompts = prompts;
         this.orchestrator = orchestrator;
         this.media = media;
         this.drain = drain;
@@ -58,6 +61,11 @@ public class CallsResource {
         } catch (InvalidCommandException e) {
             return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
                     String.join("; ", e.problems())));
+        }
+        var unplayable = prompts.problem(CommandConsumer.promptOf(command));
+        if (unplayable.isPresent()) {
+            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
+                    unplayable.get()));
         }
         if (drain.draining()) {
             return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.SERVICE_UNAVAILABLE, "draining",
@@ -84,6 +92,30 @@ public class CallsResource {
         return Call.findByRef(callRef).map(call -> call == null
                 ? ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call", "no call with callRef " + callRef)
                 : Response.ok(CallView.of(call, media.report(call.mediaKey()).orElse(null))).build());
+    }
+
+    @GET
+    @Path("/{callRef}/recording")
+    @Produces({"audio/wav", "application/problem+json"})
+    @Operation(summary = "The call's recording (WAV, 48 kHz mono 16-bit), from the instance that held its media")
+    @WithSession
+    public Uni<Response> recording(@RestPath String callRef) {
+        return Call.findByRef(callRef).map(call -> {
+            if (call == null) {
+                return ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call", "no call with callRef " + callRef);
+            }
+            if (call.recordingPath == null) {
+                return ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-recording",
+                        "call " + callRef + " is not recorded (media.record)");
+            }
+            java.nio.file.Path file = java.nio.file.Path.of(call.recordingPath);
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                return ApiKeyFilter.problem(Response.Status.NOT_FOUND, "recording-elsewhere",
+                        "the recording of call " + callRef + " is not on this instance; it was written by "
+                                + call.mediaOwner);
+            }
+            return Response.ok(file.toFile(), "audio/wav").build();
+        });
     }
 
     @GET
@@ -142,6 +174,11 @@ public class CallsResource {
         } catch (InvalidCommandException e) {
             return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
                     String.join("; ", e.problems())));
+        }
+        var unplayable = prompts.problem(CommandConsumer.promptOf(command));
+        if (unplayable.isPresent()) {
+            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
+                    unplayable.get()));
         }
         return existing(callRef).chain(call -> {
             if (call == null) {

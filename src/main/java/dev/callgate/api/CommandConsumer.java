@@ -30,9 +30,11 @@ public class CommandConsumer {
     private final MeterRegistry registry;
     private final Permissions permissions;
     private final Drain drain;
+    private final dev.callgate.call.Prompts prompts;
 
     public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
-                           Permissions permissions, Drain drain) {
+                           Permissions permissions, Drain drain, dev.callgate.call.Prompts prompts) {
+        this.prompts = prompts;
         this.permissions = permissions;
         this.drain = drain;
         this.orchestrator = orchestrator;
@@ -55,6 +57,10 @@ public class CommandConsumer {
         } catch (InvalidCommandException e) {
             return refuse(e);
         }
+        var unplayable = prompts.problem(promptOf(command));
+        if (unplayable.isPresent()) {
+            return refuse(new InvalidCommandException(command.callRef(), command.commandId(), List.of(unplayable.get())));
+        }
         if (command instanceof CallCommand.Initiate && drain.draining()) {
             // shutting down: a new call is left on Kafka (never acknowledged, so its offset is not committed) for
             // the instance that takes this partition over
@@ -67,6 +73,14 @@ public class CommandConsumer {
         LOG.infof("call %s: command %s (%s)", command.callRef(), command.commandId(),
                 command.getClass().getSimpleName());
         return dispatch(orchestrator, command);
+    }
+
+    /** The prompt id a command asks to play, or null. */
+    static String promptOf(CallCommand command) {
+        if (command instanceof CallCommand.Initiate initiate) {
+            return initiate.call().prompt();
+        }
+        return command instanceof CallCommand.Accept accept ? accept.prompt() : null;
     }
 
     /** Hands a valid command to the orchestrator (shared with the REST facade). */

@@ -33,8 +33,15 @@ final class PermissionCommand {
             problems.add("phoneNumberId is required: the business number's id, digits");
         }
         String to = text(json, "to");
-        if (to == null || !CallCommand.PHONE.matcher(to).matches()) {
-            problems.add("to is required: the user's number in international format, 6–15 digits");
+        String recipient = text(json, "recipient");
+        if (to == null && recipient != null) {
+            if (!dev.callgate.cloudapi.WhatsAppUserId.isBsuid(recipient)) {
+                problems.add("recipient is the user's business-scoped user id (BSUID), e.g. US.13491208655302741918");
+            }
+            to = recipient; // a user known only by BSUID: the request goes to them by it
+        } else if (to == null || !CallCommand.PHONE.matcher(to).matches()) {
+            problems.add("to is required: the user's number in international format, 6–15 digits (or recipient: "
+                    + "the user's BSUID)");
         }
         String mode = text(json, "mode");
         if (mode == null) {

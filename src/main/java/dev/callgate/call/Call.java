@@ -28,8 +28,12 @@ public class Call extends PanacheEntityBase {
     public String whatsappCallId;
     @Column(name = "phone_number_id", nullable = false)
     public String phoneNumberId;
+    /** The user's phone number, when Meta gives it (users with a username may hide it). */
     @Column(name = "user_wa_id")
     public String userWaId;
+    /** The user's business-scoped user id (BSUID), when known. */
+    @Column(name = "user_id")
+    public String userId;
     @Enumerated(EnumType.STRING)
     @Column(nullable = false)
     public CallDirection direction;
@@ -166,6 +170,11 @@ public class Call extends PanacheEntityBase {
                     + (failureReason != null ? failureReason : pendingReason) + ")";
         }
         return null;
+    }
+
+    /** The user as Callgate keys them (permissions, logs): the phone number when known, else the BSUID. */
+    public String user() {
+        return userWaId != null ? userWaId : userId;
     }
 
     /** The key media and logs know the call by (as {@link CallContext#mediaKey()}). */

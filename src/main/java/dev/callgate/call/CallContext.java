@@ -4,7 +4,7 @@ import java.util.UUID;
 
 /** What effects need to know of a call, copied out of the committed row. */
 public record CallContext(UUID callId, String callRef, CallDirection direction, String phoneNumberId, String to,
-                          String whatsappCallId, String bizOpaqueCallbackData, Double toneHz, String prompt,
+                          String recipient, String whatsappCallId, String bizOpaqueCallbackData, Double toneHz, String prompt,
                           boolean record, java.time.Instant createdAt, java.time.Instant signalReceivedAt) {
 
     /**
@@ -13,7 +13,7 @@ public record CallContext(UUID callId, String callRef, CallDirection direction, 
      */
     static CallContext of(Call call, java.time.Instant signalReceivedAt) {
         return new CallContext(call.id, call.callRef, call.direction, call.phoneNumberId, call.userWaId,
-                call.whatsappCallId, call.bizOpaqueCallbackData, call.mediaToneHz, call.mediaPrompt, call.mediaRecord,
+                call.userId, call.whatsappCallId, call.bizOpaqueCallbackData, call.mediaToneHz, call.mediaPrompt, call.mediaRecord,
                 call.createdAt, signalReceivedAt);
     }
 

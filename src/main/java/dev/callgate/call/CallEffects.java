@@ -163,7 +163,7 @@ public class CallEffects implements MediaListener {
                     .description("From the command (call created) to the connect request leaving, media offer included")
                     .publishPercentiles(0.5, 0.99).register(registry)
                     .record(java.time.Duration.between(call.createdAt(), java.time.Instant.now()));
-            onContext(() -> cloudApi.connect(call.phoneNumberId(), call.to(), connect.offerSdp(),
+            onContext(() -> cloudApi.connect(call.phoneNumberId(), call.to(), call.recipient(), connect.offerSdp(),
                             call.bizOpaqueCallbackData())
                     .map(id -> (CallSignal) new CallSignal.ConnectSent(id))
                     .onFailure().recoverWithItem(CallEffects::connectFailure)

@@ -31,7 +31,8 @@ public class CallEventOutbox {
         data.put("direction", call.direction.name());
         data.put("phoneNumberId", call.phoneNumberId);
         if (call.direction == CallDirection.USER_INITIATED) {
-            data.put("from", call.userWaId);
+            putIfKnown(data, "from", call.userWaId);
+            putIfKnown(data, "fromUserId", call.userId);
             if (call.deeplinkPayload != null) {
                 data.put("deeplinkPayload", call.deeplinkPayload);
             }
@@ -39,7 +40,8 @@ public class CallEventOutbox {
                 data.put("ctaPayload", call.ctaPayload);
             }
         } else {
-            data.put("to", call.userWaId);
+            putIfKnown(data, "to", call.userWaId);
+            putIfKnown(data, "recipient", call.userId);
         }
         data.put("state", call.state.name());
         if (call.outcome != null) {
@@ -63,7 +65,7 @@ public class CallEventOutbox {
             data.put("endedAt", call.endedAt.toString());
         }
         if (call.recordingPath != null) {
-            data.put("recording", call.recordingPath);
+            data.put("recording", recordingHref(call.callRef)); // where to fetch it, never a server file path
         }
         if (call.metaStatus != null) {
             // what Meta's terminate webhook said (its duration is what Meta bills), beside Callgate's own times
@@ -80,6 +82,18 @@ public class CallEventOutbox {
             }
         }
         return add(call.callRef, type.cloudEventType(), data, now);
+    }
+
+    private static void putIfKnown(ObjectNode data, String field, String value) {
+        if (value != null) {
+            data.put(field, value);
+        }
+    }
+
+    /** The REST path of a call's recording: {@code /v1/calls/<callRef, percent-encoded>/recording}. */
+    public static String recordingHref(String callRef) {
+        return jakarta.ws.rs.core.UriBuilder.fromPath("/v1/calls/{callRef}/recording")
+                .build(new Object[]{callRef}, true).toString();
     }
 
     /** A command refused before any call existed (invalid, or for an unknown callRef). */

@@ -99,7 +99,7 @@ public class CallOrchestrator {
                     call.recordingPath = media.recordingPath(command.callRef()).toString();
                 }
                 return Panache.getSession().chain(s -> s.persist(call).chain(s::flush))
-                        .chain(() -> permissions.knownDenied(call.phoneNumberId, call.userWaId))
+                        .chain(() -> permissions.knownDenied(call.phoneNumberId, call.user()))
                         .chain(denied -> transition(call, denied ? new CallSignal.NoPermissionKnown()
                                 : new CallSignal.Initiate()));
             });
@@ -231,8 +231,12 @@ public class CallOrchestrator {
             return Uni.createFrom().item(Step.NONE);
         }
         JsonNode item = record.item();
+        JsonNode contact = record.contacts() == null ? null : record.contacts().path(0);
+        // a user with a username may come without a phone number: then only the BSUID names them (spec §4.2)
         Call call = Call.create(CallDirection.USER_INITIATED, CallState.INCOMING, record.callId(),
-                record.phoneNumberId(), item.path("from").asText(null), now);
+                record.phoneNumberId(), firstText(item.get("from"), contact == null ? null : contact.get("wa_id")),
+                now);
+        call.userId = firstText(item.get("from_user_id"), contact == null ? null : contact.get("user_id"));
         call.whatsappCallId = record.callId();
         call.deeplinkPayload = item.path("deeplink_payload").asText(null);
         call.ctaPayload = item.path("cta_payload").asText(null);
@@ -243,7 +247,7 @@ public class CallOrchestrator {
             call.recordingPath = media.recordingPath(call.callRef).toString();
         }
         IncomingCalls.AnswerPolicy policy = incomingCalls.policyOf(call.phoneNumberId);
-        LOG.infof("call %s: incoming from %s to %s (%s)", call.callRef, call.userWaId, call.phoneNumberId, policy);
+        LOG.infof("call %s: incoming from %s to %s (%s)", call.callRef, call.user(), call.phoneNumberId, policy);
         registry.counter("callgate.calls.incoming", "policy", policy.name().toLowerCase()).increment();
         Uni<Step> arrived = Panache.getSession().chain(s -> s.persist(call).chain(s::flush))
                 .chain(() -> commit(call, null, CallStateMachine.incoming(call.whatsappCallId, offerSdp), null, record.receivedAt(), true));
@@ -269,7 +273,7 @@ public class CallOrchestrator {
         Uni<Step> step = commit(call, call.state, t, signal, receivedAt, signal instanceof CallSignal.ConnectSent);
         if (signal instanceof CallSignal.ConnectRefused refused && refused.code() == 138006) {
             // Meta says the user has no permission: our permission state follows, in the same transaction
-            return step.call(() -> permissions.refusedByMeta(call.phoneNumberId, call.userWaId));
+            return step.call(() -> permissions.refusedByMeta(call.phoneNumberId, call.user()));
         }
         return step;
     }
@@ -377,9 +381,19 @@ public class CallOrchestrator {
                 .map(n -> n == 1);
     }
 
+    private static String firstText(JsonNode... nodes) {
+        for (JsonNode node : nodes) {
+            if (node != null && node.isValueNode() && !node.asText().isBlank()) {
+                return node.asText();
+            }
+        }
+        return null;
+    }
+
     private static Call newCall(InitiateCall command) {
         Call call = Call.create(CallDirection.BUSINESS_INITIATED, CallState.REQUESTED, command.callRef(),
                 command.phoneNumberId(), command.to(), Instant.now());
+        call.userId = command.recipient();
         call.bizOpaqueCallbackData = command.bizOpaqueCallbackData();
         call.mediaToneHz = command.toneHz();
         call.mediaPrompt = command.prompt();

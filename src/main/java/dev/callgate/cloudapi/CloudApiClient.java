@@ -63,8 +63,22 @@ public class CloudApiClient {
      * @return the WhatsApp call id
      */
     public Uni<String> connect(String phoneNumberId, String to, String sdpOffer, String bizOpaqueCallbackData) {
+        return connect(phoneNumberId, to, null, sdpOffer, bizOpaqueCallbackData);
+    }
+
+    /**
+     * As {@link #connect(String, String, String, String)}, naming the user by phone number ({@code to}), by BSUID
+     * ({@code recipient}, for a user known only by it), or both (Meta then calls {@code to}).
+     */
+    public Uni<String> connect(String phoneNumberId, String to, String recipient, String sdpOffer,
+                               String bizOpaqueCallbackData) {
         ObjectNode body = callBody("connect");
-        body.put("to", to);
+        if (to != null) {
+            body.put("to", to);
+        }
+        if (recipient != null) {
+            body.put("recipient", recipient);
+        }
         session(body, "offer", sdpOffer);
         if (bizOpaqueCallbackData != null) {
             body.put("biz_opaque_callback_data", bizOpaqueCallbackData);
@@ -78,7 +92,7 @@ public class CloudApiClient {
                         throw new CloudApiException("connect", 200, 0, null, null,
                                 "connect answered without calls[0].id", null, response.toString());
                     }
-                    LOG.infof("call %s: connect sent from %s to %s", callId, phoneNumberId, to);
+                    LOG.infof("call %s: connect sent from %s to %s", callId, phoneNumberId, to != null ? to : recipient);
                     return callId;
                 });
     }
@@ -196,9 +210,11 @@ public class CloudApiClient {
     // ---- permissions ------------------------------------------------------------------------------------------
 
     /** The user's call permission and the actions the business may take now. */
-    public Uni<CallPermission> callPermission(String phoneNumberId, String userWaId) {
+    public Uni<CallPermission> callPermission(String phoneNumberId, String user) {
+        boolean bsuid = WhatsAppUserId.isBsuid(user); // ?recipient= for a BSUID, ?user_wa_id= for a phone number
         return send("call_permissions", Retry.TRANSIENT,
-                () -> graph.callPermissions(config.version(), phoneNumberId, authorization, userWaId))
+                () -> graph.callPermissions(config.version(), phoneNumberId, authorization,
+                        bsuid ? null : user, bsuid ? user : null))
                 .map(CloudApiClient::parsePermission);
     }
 
@@ -281,7 +297,7 @@ public class CloudApiClient {
         ObjectNode body = mapper.createObjectNode();
         body.put("messaging_product", "whatsapp");
         body.put("recipient_type", "individual");
-        body.put("to", to);
+        body.put(WhatsAppUserId.isBsuid(to) ? "recipient" : "to", to); // a BSUID goes in recipient
         body.put("type", type);
         return body;
     }

@@ -31,7 +31,8 @@ public interface GraphApi {
     Uni<JsonNode> callPermissions(@PathParam("version") String version,
                                   @PathParam("phoneNumberId") String phoneNumberId,
                                   @HeaderParam("Authorization") String authorization,
-                                  @QueryParam("user_wa_id") String userWaId);
+                                  @QueryParam("user_wa_id") String userWaId,
+                                  @QueryParam("recipient") String recipient);
 
     @GET
     @Path("/settings")

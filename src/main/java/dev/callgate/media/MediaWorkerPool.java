@@ -304,6 +304,28 @@ public class MediaWorkerPool {
         return new WavRecorder(dir.resolve(recordingFileName(callKey)), config.recordingQueueFrames());
     }
 
+    /**
+     * Why this WAV cannot be played as a prompt (missing, unreadable, not 16-bit PCM mono/stereo), or empty when it
+     * can; the message names the prompt as {@code name}, never the server path. A playable prompt is cached for the
+     * call that will play it.
+     */
+    public java.util.Optional<String> promptProblem(Path wav, String name) {
+        if (!Files.isRegularFile(wav)) {
+            return java.util.Optional.of(name + " does not exist");
+        }
+        if (!Files.isReadable(wav)) {
+            return java.util.Optional.of(name + " cannot be read");
+        }
+        try {
+            WavFiles.load48kMono(wav);
+            return java.util.Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            String why = String.valueOf(e.getMessage()).replace(wav.toAbsolutePath().normalize().toString(), name)
+                    .replace(wav.toString(), name);
+            return java.util.Optional.of(why.startsWith(name) ? why : name + ": " + why);
+        }
+    }
+
     /** Where the recording of the call with this key is (or will be) written. */
     public Path recordingPath(String callKey) {
         return Path.of(config.recordingDirectory()).resolve(recordingFileName(callKey)).toAbsolutePath();

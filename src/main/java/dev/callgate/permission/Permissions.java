@@ -96,7 +96,8 @@ public class Permissions {
      */
     public Uni<Void> onReply(WebhookRecord record) {
         JsonNode item = record.item();
-        String waId = item.path("from").asText(null);
+        // the user as the splitter keyed the record: the phone number, else (a user with a username) the BSUID
+        String waId = userOf(record);
         if (waId == null || record.phoneNumberId() == null) {
             LOG.warnf("permission reply %s without a user or business number; ignored", record.dedupId());
             return Uni.createFrom().voidItem();
@@ -154,6 +155,19 @@ public class Permissions {
      * Writes the state as of {@code asOf} unless a newer state is stored; true when written. Webhook times have whole
      * seconds, so a stored state counts as newer only from the next second on.
      */
+    /** The user a permission reply is about: {@code from}, else {@code from_user_id}, else the contact's ids. */
+    static String userOf(WebhookRecord record) {
+        JsonNode item = record.item();
+        JsonNode contact = record.contacts() == null ? null : record.contacts().path(0);
+        for (JsonNode node : new JsonNode[]{item.get("from"), item.get("from_user_id"),
+                contact == null ? null : contact.get("wa_id"), contact == null ? null : contact.get("user_id")}) {
+            if (node != null && node.isValueNode() && !node.asText().isBlank()) {
+                return node.asText();
+            }
+        }
+        return null;
+    }
+
     private static Uni<Boolean> store(String phoneNumberId, String waId, PermissionStatus status, Instant expiresAt,
                                       String source, Instant asOf, boolean granted) {
         return Panache.getSession().chain(s -> s.createNativeQuery("""

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.callgate.cloudapi.CallingError;
+import dev.callgate.cloudapi.WhatsAppUserId;
 import io.quarkus.arc.properties.IfBuildProperty;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -300,9 +301,12 @@ public class CallingSimulator {
         if (to == null && recipient == null) {
             throw GraphError.invalidParameter("'to' (or 'recipient') is required");
         }
-        String user = to != null ? to : recipient;
+        String user = to != null ? to : recipient; // both: 'to' wins (spec §1)
         if (to != null && !WA_ID.matcher(to).matches()) {
             throw GraphError.invalidParameter("'to' must be a phone number in international format, digits only");
+        }
+        if (to == null && !WhatsAppUserId.isBsuid(recipient)) {
+            throw GraphError.invalidParameter("'recipient' must be a business-scoped user id (BSUID)");
         }
         user = normaliseWaId(user);
         String sdp = session(body, "offer");
@@ -994,20 +998,49 @@ public class CallingSimulator {
         return (ObjectNode) envelope.path("entry").path(0).path("changes").path(0).path("value");
     }
 
+    /**
+     * The contact of a webhook (spec §4.2). Every user has a BSUID ({@code user_id}); a user known by phone number
+     * also has {@code wa_id}; a user known only by BSUID (a username user) has a {@code profile.username} and no
+     * phone number anywhere.
+     */
     private ArrayNode contacts(String user) {
         ArrayNode contacts = mapper.createArrayNode();
         ObjectNode contact = contacts.addObject();
-        contact.putObject("profile").put("name", "Simulated user " + user.substring(Math.max(0, user.length() - 4)));
-        contact.put("wa_id", user);
+        String tail = user.substring(Math.max(0, user.length() - 4));
+        ObjectNode profile = contact.putObject("profile").put("name", "Simulated user " + tail);
+        if (WhatsAppUserId.isBsuid(user)) {
+            profile.put("username", "@sim_user_" + tail);
+        } else {
+            contact.put("wa_id", user);
+        }
+        contact.put("user_id", bsuidOf(user));
         return contacts;
+    }
+
+    /** The BSUID of a simulated user: the user's own id for a BSUID user, else one derived from the number. */
+    static String bsuidOf(String user) {
+        return WhatsAppUserId.isBsuid(user) ? user : "US.9" + user;
+    }
+
+    /** Puts the user's phone number under {@code phoneField} (when the user has one) and BSUID under {@code idField}. */
+    private static void putUser(ObjectNode item, String phoneField, String idField, String user) {
+        if (!WhatsAppUserId.isBsuid(user)) {
+            item.put(phoneField, user);
+        }
+        item.put(idField, bsuidOf(user));
     }
 
     private ObjectNode callItem(SimulatedNumber number, SimulatedCall call, String event) {
         ObjectNode item = mapper.createObjectNode();
         item.put("id", call.id);
         boolean bic = call.direction == SimulatedCall.Direction.BUSINESS_INITIATED;
-        item.put("from", bic ? number.displayPhoneNumber : call.userWaId);
-        item.put("to", bic ? call.userWaId : number.displayPhoneNumber);
+        if (bic) {
+            item.put("from", number.displayPhoneNumber);
+            putUser(item, "to", "to_user_id", call.userWaId);
+        } else {
+            putUser(item, "from", "from_user_id", call.userWaId);
+            item.put("to", number.displayPhoneNumber);
+        }
         item.put("event", event);
         item.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
         item.put("direction", call.direction.name());
@@ -1033,7 +1066,7 @@ public class CallingSimulator {
         item.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
         item.put("type", "call");
         item.put("status", status);
-        item.put("recipient_id", call.userWaId);
+        putUser(item, "recipient_id", "recipient_user_id", call.userWaId);
         if (call.bizOpaqueCallbackData != null) {
             item.put("biz_opaque_callback_data", call.bizOpaqueCallbackData);
         }
@@ -1064,7 +1097,7 @@ public class CallingSimulator {
                                       Instant expiresAt, String source, String contextId) {
         ObjectNode envelope = envelope(number, "messages", contacts(user));
         ObjectNode message = value(envelope).putArray("messages").addObject();
-        message.put("from", user);
+        putUser(message, "from", "from_user_id", user);
         message.put("id", "wamid." + randomId(24));
         message.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
         if (contextId != null) {

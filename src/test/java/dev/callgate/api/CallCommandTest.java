@@ -41,6 +41,27 @@ class CallCommandTest {
     }
 
     @Test
+    void aCallNamesItsUserByPhoneNumberOrByBsuid() throws Exception {
+        CallCommand.Initiate byBsuid = (CallCommand.Initiate) parse("""
+                {"type":"call.initiate","commandId":"i1","callRef":"r1","phoneNumberId":"1065","recipient":"US.13491208655302741918"}""");
+        assertThat(byBsuid.call().to()).isNull();
+        assertThat(byBsuid.call().recipient()).isEqualTo("US.13491208655302741918");
+        assertThat(byBsuid.call().user()).isEqualTo("US.13491208655302741918");
+        CallCommand.Initiate both = (CallCommand.Initiate) parse("""
+                {"type":"call.initiate","commandId":"i2","callRef":"r2","phoneNumberId":"1065","to":"+4915112345678","recipient":"US.ENT.11815799212886844830"}""");
+        assertThat(both.call().to()).isEqualTo("4915112345678");
+        assertThat(both.call().user()).isEqualTo("4915112345678");
+        assertThatThrownBy(() -> parse("""
+                {"type":"call.initiate","commandId":"i3","callRef":"r3","phoneNumberId":"1065"}"""))
+                .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())
+                        .anyMatch(p -> p.contains("to is required") && p.contains("recipient")));
+        assertThatThrownBy(() -> parse("""
+                {"type":"call.initiate","commandId":"i4","callRef":"r4","phoneNumberId":"1065","recipient":"4915112345678"}"""))
+                .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())
+                        .anyMatch(p -> p.contains("BSUID")));
+    }
+
+    @Test
     void acceptWithoutACallOrWithARecordingChoiceIsRefusedWithTheReasons() {
         assertThatThrownBy(() -> parse("{\"type\":\"call.reject\",\"commandId\":\"r2\"}"))
                 .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())

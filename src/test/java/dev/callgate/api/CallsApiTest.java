@@ -59,6 +59,44 @@ class CallsApiTest {
     }
 
     @Test
+    void badMediaIsRefusedWhenTheRequestArrivesWithoutNamingAServerPath() throws Exception {
+        java.nio.file.Files.createDirectories(dev.callgate.support.Prompts.DIR);
+        java.nio.file.Files.writeString(dev.callgate.support.Prompts.DIR.resolve("broken.wav"), "not a wav at all");
+        for (var media : java.util.List.of(Map.of("prompt", "no-such-prompt"), Map.of("prompt", "broken"),
+                Map.of("tone", 9000))) {
+            String callRef = "media-" + UUID.randomUUID();
+            String detail = given().contentType("application/json").body(Map.of("callRef", callRef,
+                            "phoneNumberId", Webhooks.PHONE_NUMBER_ID, "to", Webhooks.newUser(), "media", media))
+                    .post("/v1/calls").then().statusCode(400).contentType("application/problem+json")
+                    .extract().path("detail");
+            org.assertj.core.api.Assertions.assertThat(detail).containsAnyOf("media.prompt", "media.tone")
+                    .doesNotContain("target", "test-prompts", ".wav'", "\\");
+            given().get("/v1/calls/" + callRef).then().statusCode(404); // no call was created
+        }
+        given().contentType("application/json").body(Map.of("callRef", "x-" + UUID.randomUUID(),
+                        "phoneNumberId", Webhooks.PHONE_NUMBER_ID, "to", Webhooks.newUser(),
+                        "media", Map.of("prompt", "no-such-prompt")))
+                .post("/v1/calls").then().body("detail", containsString("media.prompt 'no-such-prompt' does not exist"));
+    }
+
+    @Test
+    void aPromptThatCannotBePlayedIsRefusedOnKafkaWithAnEventAndADeadLetter() {
+        String callRef = "kafka-media-" + UUID.randomUUID();
+        try (WebhookTopic dlq = new WebhookTopic("callgate.commands.dlq");
+             WebhookTopic events = new WebhookTopic("callgate.events")) {
+            dev.callgate.support.Commands.send(callRef, dev.callgate.support.Commands.initiate("c-" + UUID.randomUUID(),
+                    callRef, Webhooks.PHONE_NUMBER_ID, Webhooks.newUser(), "{\"prompt\":\"missing-greeting\"}"));
+            var dead = dlq.await(r -> callRef.equals(r.key()), 1).get(0);
+            org.assertj.core.api.Assertions.assertThat(new String(dead.headers().lastHeader("dead-letter-reason")
+                    .value())).contains("media.prompt 'missing-greeting' does not exist");
+            var refused = events.await(r -> callRef.equals(r.key()), 1).get(0);
+            org.assertj.core.api.Assertions.assertThat(refused.value()).contains("dev.callgate.call.refused")
+                    .contains("missing-greeting");
+        }
+        given().get("/v1/calls/" + callRef).then().statusCode(404);
+    }
+
+    @Test
     void aUsedCallRefIsAConflict() {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "reject", true, "answerAfterMs", 50);

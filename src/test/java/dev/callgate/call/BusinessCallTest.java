@@ -85,10 +85,12 @@ class BusinessCallTest {
             assertThat(ended.path("startedAt").asText()).isNotBlank();
             assertThat(ended.path("endedAt").asText()).isNotBlank();
             assertThat(CloudEvents.event(all.get(0)).path("specversion").asText()).isEqualTo("1.0");
-            // the recording holds what the user's phone sent
-            java.nio.file.Path recording = java.nio.file.Path.of(ended.path("recording").asText());
-            await().atMost(Duration.ofSeconds(5)).until(() -> java.nio.file.Files.size(recording) > 48_000);
-            byte[] wav = java.nio.file.Files.readAllBytes(recording);
+            // the recording holds what the user's phone sent; events name where to fetch it, never a server path
+            assertThat(ended.path("recording").asText()).isEqualTo("/v1/calls/" + callRef + "/recording");
+            await().atMost(Duration.ofSeconds(5)).until(() -> given().get(ended.path("recording").asText()).then()
+                    .extract().asByteArray().length > 48_000);
+            byte[] wav = given().get(ended.path("recording").asText()).then().statusCode(200)
+                    .contentType("audio/wav").extract().asByteArray();
             assertThat(new String(wav, 0, 4, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("RIFF");
             dev.callgate.media.AudioMeter meter = new dev.callgate.media.AudioMeter();
             for (int offset = 44; offset + 960 <= wav.length; offset += 960) {
@@ -202,6 +204,33 @@ class BusinessCallTest {
         assertThat(ended.types()).containsOnlyOnce("accepted", "connected", "ended");
         String callId = ended.data().path("whatsappCallId").asText();
         assertThat(SimulatorAdminClient.call(callId).getList("webhooks.kind", String.class)).contains("ACCEPTED");
+    }
+
+    @Test
+    void aUserKnownOnlyByBsuidIsCalledByRecipientAndNamedSoInEveryEvent() {
+        String user = Webhooks.newBsuidUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 200, "hangUpAfterMs", 2000, "toneHz", 660.0);
+        String callRef = "bsuid-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, """
+                    {"type":"call.initiate","commandId":"%s","callRef":"%s","phoneNumberId":"%s","recipient":"%s"}"""
+                    .formatted(UUID.randomUUID(), callRef, PNID, user));
+            ConsumerRecord<String, String> endedRecord = events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1).get(0);
+            JsonNode ended = CloudEvents.data(endedRecord);
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(ended.path("recipient").asText()).isEqualTo(user);
+            assertThat(ended.has("to")).isFalse();
+            for (ConsumerRecord<String, String> event : events.matching(r -> callRef.equals(r.key()))) {
+                assertThat(CloudEvents.data(event).path("recipient").asText()).isEqualTo(user);
+            }
+            // Meta's webhooks named the user by BSUID only; the simulator's phone heard our audio all the same
+            String callId = ended.path("whatsappCallId").asText();
+            assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("user_hung_up");
+        }
+        // the permission is read with ?recipient= (the simulator's default user holds a temporary permission)
+        given().get("/v1/permissions/" + PNID + "/" + user).then().statusCode(200)
+                .body("status", equalTo("temporary"));
     }
 
     @Test

@@ -181,6 +181,29 @@ class UserCallTest {
     }
 
     @Test
+    void aCallerKnownOnlyByBsuidIsNamedByItAndAnswered() {
+        String user = Webhooks.newBsuidUser();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(user, AUTO, 660.0, 2000L);
+            JsonNode incoming = awaitEvent(events, callId, "incoming");
+            assertThat(incoming.path("fromUserId").asText()).isEqualTo(user);
+            assertThat(incoming.has("from")).isFalse(); // Meta withheld the number
+            awaitEvent(events, callId, "accepted");
+            JsonNode ended = awaitEvent(events, callId, "ended");
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(ended.path("fromUserId").asText()).isEqualTo(user);
+        }
+        // a caller with a phone number is named by both
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String phoneUser = Webhooks.newUser();
+            String callId = SimulatorAdminClient.placeCall(phoneUser, AUTO, 660.0, 1000L);
+            JsonNode incoming = awaitEvent(events, callId, "incoming");
+            assertThat(incoming.path("from").asText()).isEqualTo(phoneUser);
+            assertThat(incoming.path("fromUserId").asText()).isNotBlank();
+        }
+    }
+
+    @Test
     void aCallNobodyDecidesOnIsRejectedWhenTheAcceptWindowCloses() {
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
             String callId = SimulatorAdminClient.placeCall(Webhooks.newUser(), BY_COMMAND, 660.0, null);
@@ -200,6 +223,9 @@ class UserCallTest {
             awaitEvent(events, callId, "incoming");
             given().urlEncodingEnabled(false).contentType(ContentType.JSON).body("{\"media\":{\"record\":true}}")
                     .post("/v1/calls/" + Webhooks.segment(callId) + "/accept").then().statusCode(400);
+            given().urlEncodingEnabled(false).contentType(ContentType.JSON).body("{\"media\":{\"prompt\":\"nope\"}}")
+                    .post("/v1/calls/" + Webhooks.segment(callId) + "/accept").then().statusCode(400)
+                    .body("detail", org.hamcrest.Matchers.containsString("media.prompt 'nope' does not exist"));
             given().urlEncodingEnabled(false).contentType(ContentType.JSON).body("{\"media\":{\"tone\":880}}")
                     .post("/v1/calls/" + Webhooks.segment(callId) + "/accept").then().statusCode(202);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->

@@ -119,6 +119,18 @@ class PermissionTest {
     }
 
     @Test
+    void aReplyFromAUserKnownOnlyByBsuidIsAttributedToTheBsuid() {
+        String user = Webhooks.newBsuidUser();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            SimulatorAdminClient.grant(user, "permanent"); // the reply names the user by from_user_id only
+            JsonNode granted = awaitEvent(events, user, "granted");
+            assertThat(granted.path("status").asText()).isEqualTo("permanent");
+            assertThat(granted.path("waId").asText()).isEqualTo(user);
+        }
+        assertThat(view(user).getString("status")).isEqualTo("permanent");
+    }
+
+    @Test
     void aRejectedRequestLeavesNoPermissionAndACallIsThenDeniedWithoutAskingMeta() {
         String user = Webhooks.newUser();
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {

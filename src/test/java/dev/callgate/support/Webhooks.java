@@ -148,6 +148,11 @@ public final class Webhooks {
     }
 
     /** A unique user number (digits only), so permission-reply keys do not collide between tests. */
+    /** A user known only by a business-scoped user id (a username user whose number Meta withholds). */
+    public static String newBsuidUser() {
+        return "BR." + String.format("%019d", (long) (Math.random() * 1e18));
+    }
+
     public static String newUser() {
         return "49151" + String.format("%08d", (long) (Math.random() * 100_000_000L));
     }
