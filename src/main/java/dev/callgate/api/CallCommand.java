@@ -123,8 +123,9 @@ public sealed interface CallCommand {
             problems.add("recipient is the user's business-scoped user id (BSUID), e.g. US.13491208655302741918");
         }
         String opaque = text(json, "bizOpaqueCallbackData");
-        if (opaque != null && opaque.length() > 512) {
-            problems.add("bizOpaqueCallbackData is at most 512 characters");
+        if (opaque != null && opaque.length() > dev.callgate.call.BizOpaqueData.MAX_CALLER_LENGTH) {
+            problems.add("bizOpaqueCallbackData is at most " + dev.callgate.call.BizOpaqueData.MAX_CALLER_LENGTH
+                    + " characters (Meta's 512 less Callgate's own correlation)");
         }
         Media media = media(json, problems);
         check(problems, callRef, commandId);

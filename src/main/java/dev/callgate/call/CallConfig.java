@@ -74,6 +74,17 @@ public interface CallConfig {
     @WithDefault("250ms")
     Duration timerPollInterval();
 
+    /**
+     * How long a webhook for an unknown call id is kept in case its call becomes known (the connect's answer may come
+     * after it); then it is dropped, logged and counted ({@code callgate.call.webhooks.parked.expired}).
+     */
+    @WithDefault("10m")
+    Duration parkedWebhookTtl();
+
+    /** How often expired parked webhooks are looked for. */
+    @WithDefault("30s")
+    Duration parkedWebhookSweepInterval();
+
     default Duration of(CallTimer timer) {
         return switch (timer) {
             case RING_TIMEOUT -> ringTimeout();

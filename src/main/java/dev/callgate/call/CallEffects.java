@@ -164,7 +164,7 @@ public class CallEffects implements MediaListener {
                     .publishPercentiles(0.5, 0.99).register(registry)
                     .record(java.time.Duration.between(call.createdAt(), java.time.Instant.now()));
             onContext(() -> cloudApi.connect(call.phoneNumberId(), call.to(), call.recipient(), connect.offerSdp(),
-                            call.bizOpaqueCallbackData())
+                            BizOpaqueData.wire(call.callId(), call.bizOpaqueCallbackData()))
                     .map(id -> (CallSignal) new CallSignal.ConnectSent(id))
                     .onFailure().recoverWithItem(CallEffects::connectFailure)
                     .chain(signal -> orchestrator.get().signal(call.callId(), signal)));
@@ -199,6 +199,11 @@ public class CallEffects implements MediaListener {
     }
 
     private static CallSignal connectFailure(Throwable failure) {
+        if (failure instanceof CloudApiException graph && graph.httpStatus() >= 500) {
+            // Meta may have placed the call before failing to answer: it may be ringing
+            return new CallSignal.ConnectOutcomeUnknown("connect_outcome_unknown", true, graph.code(),
+                    graph.graphMessage() + graph.details().map(d -> " (" + d + ")").orElse(""));
+        }
         if (failure instanceof CloudApiException graph) {
             return new CallSignal.ConnectRefused(graph.code(), graph.graphMessage()
                     + graph.details().map(d -> " (" + d + ")").orElse(""));
@@ -207,8 +212,10 @@ public class CallEffects implements MediaListener {
             return new CallSignal.ConnectRefused(138005, "Callgate's own initiation limit: " + limit.getMessage());
         }
         if (failure instanceof CloudApiUnreachableException unreachable) {
-            return new CallSignal.ConnectOutcomeUnknown(unreachable.mayHaveReachedMeta()
-                    ? "connect_outcome_unknown" : "cloud_api_unreachable");
+            return unreachable.mayHaveReachedMeta()
+                    ? new CallSignal.ConnectOutcomeUnknown("connect_outcome_unknown", true, null,
+                    "no answer from the Cloud API: " + unreachable.getMessage())
+                    : new CallSignal.ConnectOutcomeUnknown("cloud_api_unreachable");
         }
         return new CallSignal.ConnectOutcomeUnknown("connect_failed: " + failure);
     }

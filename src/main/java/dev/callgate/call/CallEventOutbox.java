@@ -43,6 +43,7 @@ public class CallEventOutbox {
             putIfKnown(data, "to", call.userWaId);
             putIfKnown(data, "recipient", call.userId);
         }
+        putIfKnown(data, "bizOpaqueCallbackData", call.bizOpaqueCallbackData); // the caller's own value
         data.put("state", call.state.name());
         if (call.outcome != null) {
             data.put("outcome", call.outcome.name());

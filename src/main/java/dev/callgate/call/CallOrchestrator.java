@@ -195,6 +195,11 @@ public class CallOrchestrator {
         }
         var signal = WebhookSignals.of(record);
         if (signal.isEmpty()) {
+            WebhookSignals.unusable(record).ifPresent(why -> {
+                LOG.warnf("call %s: %s webhook not applied: %s", record.callId(), record.event(), why);
+                registry.counter("callgate.call.webhooks.unusable", "event", String.valueOf(record.event()))
+                        .increment();
+            });
             return Uni.createFrom().item(Step.NONE);
         }
         return Call.findByWhatsappId(record.callId()).chain(call -> {
@@ -207,14 +212,47 @@ public class CallOrchestrator {
             if (signal.get() instanceof CallSignal.OfferReceived offer) {
                 return incoming(record, offer.sdp());
             }
-            LOG.infof("call %s: %s %s parked until the call id is known", record.callId(), record.kind(),
-                    record.event());
-            registry.counter("callgate.call.webhooks.parked").increment();
-            return Panache.getSession().chain(s -> s.createNativeQuery(
-                            "insert into parked_webhooks (whatsapp_call_id, payload) values (?1, cast(cast(?2 as text) as jsonb))")
-                    .setParameter(1, record.callId()).setParameter(2, json).executeUpdate())
-                    .replaceWith(Step.NONE);
+            var correlated = BizOpaqueData.callOf(record.item().path("biz_opaque_callback_data").asText(null));
+            if (correlated.isPresent()) {
+                return Call.<Call>findById(correlated.get()).chain(ours -> ours == null || ours.whatsappCallId != null
+                        ? park(record, json) : recovered(ours, record, signal.get()));
+            }
+            return park(record, json);
         });
+    }
+
+    /**
+     * A webhook names, by Callgate's correlation in {@code biz_opaque_callback_data}, a call whose connect never told
+     * us its call id (the HTTP answer was lost): the id is recorded now (webhooks parked for it are released) and the
+     * webhook applied. A call that already ended meanwhile is terminated at Meta: it was ringing there.
+     */
+    private Uni<Step> recovered(Call call, WebhookRecord record, CallSignal signal) {
+        LOG.infof("call %s: its connect's answer was lost; call id %s recovered from biz_opaque_callback_data",
+                call.callRef, record.callId());
+        registry.counter("callgate.call.connect.recovered").increment();
+        if (call.state == CallState.ENDED) {
+            call.whatsappCallId = record.callId();
+            return Panache.getSession().chain(s -> s.flush()).replaceWith(
+                    signal instanceof CallSignal.Terminated ? Step.NONE
+                            : new Step(CallContext.of(call, record.receivedAt()),
+                            List.of(new CallEffect.SendTerminate()), List.of()));
+        }
+        return transition(call, new CallSignal.ConnectSent(record.callId()), record.receivedAt())
+                .chain(first -> transition(call, signal, record.receivedAt()).map(first::then));
+    }
+
+    /**
+     * Keeps a webhook for a call id not (yet) recorded: the connect's answer may still come. One that never finds its
+     * call (another app's call on the same WABA, a stale delivery) expires ({@link ParkedWebhookExpiry}).
+     */
+    private Uni<Step> park(WebhookRecord record, String json) {
+        LOG.infof("call %s: %s %s parked until the call id is known", record.callId(), record.kind(),
+                record.event());
+        registry.counter("callgate.call.webhooks.parked").increment();
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "insert into parked_webhooks (whatsapp_call_id, payload) values (?1, cast(cast(?2 as text) as jsonb))")
+                .setParameter(1, record.callId()).setParameter(2, json).executeUpdate())
+                .replaceWith(Step.NONE);
     }
 
     /**

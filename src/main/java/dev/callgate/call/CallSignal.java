@@ -66,8 +66,21 @@ public sealed interface CallSignal {
     record ConnectRefused(int code, String message) implements CallSignal {
     }
 
-    /** {@code connect} got no answer: the call may or may not ring, and we have no id to terminate it with. */
-    record ConnectOutcomeUnknown(String reason) implements CallSignal {
+    /**
+     * {@code connect} got no usable answer. When {@code mayExistAtMeta} (a timeout after the request left, a 5xx) the
+     * call may be ringing: it waits for a webhook that names it by its {@code biz_opaque_callback_data} correlation
+     * (then {@link ConnectSent}), bounded by the ring timeout; otherwise (the request never left) it ends FAILED.
+     *
+     * @param code    the Graph error code of a 5xx, or null
+     * @param message what went wrong, or null
+     */
+    record ConnectOutcomeUnknown(String reason, boolean mayExistAtMeta, Integer code, String message)
+            implements CallSignal {
+
+        /** The request certainly never reached Meta. */
+        public ConnectOutcomeUnknown(String reason) {
+            this(reason, false, null, null);
+        }
     }
 
     /** {@code accept} succeeded. */

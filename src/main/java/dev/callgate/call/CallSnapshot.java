@@ -69,6 +69,13 @@ public record CallSnapshot(CallDirection direction, CallState state, String what
                 pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage, durationSeconds);
     }
 
+    /** Keeps a Graph error seen before the end (a connect whose outcome is unknown) for the end to report. */
+    CallSnapshot withError(Integer code, String message) {
+        return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
+                acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, code, message,
+                durationSeconds);
+    }
+
     CallSnapshot withPending(CallOutcome pending, String reason) {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
                 acceptRequested, pending, reason, outcome, failureReason, errorCode, errorMessage, durationSeconds);

@@ -116,7 +116,7 @@ public final class CallStateMachine {
             return connectRefused(call, refused);
         }
         if (signal instanceof ConnectOutcomeUnknown unknown) {
-            return connectUnknown(call, unknown.reason());
+            return connectUnknown(call, unknown);
         }
         if (signal instanceof AnswerReceived answer) {
             return answerReceived(call, answer.sdp());
@@ -195,14 +195,20 @@ public final class CallStateMachine {
                 : end(call, CallOutcome.FAILED, "connect_refused", refused.code(), refused.message(), null);
     }
 
-    private static Transition connectUnknown(CallSnapshot call, String reason) {
-        if (call.state() == TERMINATING && call.whatsappCallId() == null) {
+    private static Transition connectUnknown(CallSnapshot call, ConnectOutcomeUnknown unknown) {
+        if (call.state() == TERMINATING && call.whatsappCallId() == null && !unknown.mayExistAtMeta()) {
             return end(call, call.pendingOutcome(), call.pendingReason(), null, null, null);
         }
         if (call.state() != DIALING || call.whatsappCallId() != null) {
             return Transition.unchanged(call);
         }
-        return end(call, CallOutcome.FAILED, reason, null, null, null);
+        if (unknown.mayExistAtMeta()) {
+            // the call may ring at Meta: a webhook carrying our correlation names it (ConnectSent), else the ring
+            // timeout ends it FAILED(connect_outcome_unknown)
+            return unknown.code() == null && unknown.message() == null ? Transition.unchanged(call)
+                    : Transition.to(call.withError(unknown.code(), unknown.message()));
+        }
+        return end(call, CallOutcome.FAILED, unknown.reason(), unknown.code(), unknown.message(), null);
     }
 
     private static Transition answerReceived(CallSnapshot call, String sdp) {
@@ -380,7 +386,11 @@ public final class CallStateMachine {
 
     private static Transition timer(CallSnapshot call, CallTimer timer) {
         return switch (timer) {
-            case RING_TIMEOUT -> call.state() == DIALING || call.state() == RINGING
+            case RING_TIMEOUT -> call.state() == DIALING && call.whatsappCallId() == null
+                    // connect never told us the call id, and no webhook named the call: we cannot tell Meta
+                    ? end(call, CallOutcome.FAILED, "connect_outcome_unknown", call.errorCode(), call.errorMessage(),
+                    null)
+                    : call.state() == DIALING || call.state() == RINGING
                     ? terminating(call, CallOutcome.NO_ANSWER, "ring_timeout", terminateIfKnown(call))
                     : Transition.unchanged(call);
             case CONNECT_TIMEOUT -> call.state() == CONNECTING

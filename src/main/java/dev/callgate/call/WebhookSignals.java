@@ -28,14 +28,50 @@ final class WebhookSignals {
         String event = String.valueOf(record.event()).toLowerCase(Locale.ROOT);
         if (event.equals("connect")) {
             String sdp = item.path("session").path("sdp").asText(null);
-            boolean userInitiated = "USER_INITIATED".equalsIgnoreCase(item.path("direction").asText());
-            return sdp == null ? Optional.empty() : Optional.of(userInitiated
+            CallDirection direction = direction(item);
+            if (sdp == null || direction == null) {
+                return Optional.empty(); // see unusable()
+            }
+            return Optional.of(direction == CallDirection.USER_INITIATED
                     ? new CallSignal.OfferReceived(sdp) : new CallSignal.AnswerReceived(sdp));
         }
         if (event.equals("terminate")) {
             return Optional.of(terminated(record, item));
         }
         return Optional.empty();
+    }
+
+    /**
+     * A connect's direction: {@code direction}, or when Meta leaves it out, what {@code session.sdp_type} implies (the
+     * user's offer: user-initiated; Meta's answer: business-initiated); null when neither says.
+     */
+    static CallDirection direction(JsonNode item) {
+        String direction = item.path("direction").asText("").trim();
+        if (direction.equalsIgnoreCase("USER_INITIATED")) {
+            return CallDirection.USER_INITIATED;
+        }
+        if (direction.equalsIgnoreCase("BUSINESS_INITIATED")) {
+            return CallDirection.BUSINESS_INITIATED;
+        }
+        String sdpType = item.path("session").path("sdp_type").asText("").trim();
+        if (sdpType.equalsIgnoreCase("offer")) {
+            return CallDirection.USER_INITIATED;
+        }
+        return sdpType.equalsIgnoreCase("answer") ? CallDirection.BUSINESS_INITIATED : null;
+    }
+
+    /** Why a call record that gives no signal cannot be applied, for the log; empty when it is simply not ours. */
+    static Optional<String> unusable(WebhookRecord record) {
+        JsonNode item = record.item();
+        if (record.kind() != WebhookRecord.Kind.CALL || item == null
+                || !"connect".equalsIgnoreCase(String.valueOf(record.event()))) {
+            return Optional.empty();
+        }
+        if (item.path("session").path("sdp").asText(null) == null) {
+            return Optional.of("the connect carries no session (no SDP): nothing to answer or apply");
+        }
+        return Optional.of("the connect has neither a direction nor a session.sdp_type: it is not known whether "
+                + "it offers a user's call or answers ours");
     }
 
     /**

@@ -277,7 +277,11 @@ public class CallingSimulator {
             }
         }
         return switch (action) {
-            case "connect" -> connect(number, body);
+            case "connect" -> {
+                CompletionStage<Map<String, Object>> placed = connect(number, body);
+                applyFault(action, true); // the call is placed; an "after applying" fault loses the answer
+                yield placed;
+            }
             case "pre_accept" -> done(answered(action, preAccept(number, body)));
             case "accept" -> done(answered(action, accept(number, body)));
             case "reject" -> done(answered(action, reject(number, body)));

@@ -277,13 +277,38 @@ class BusinessCallTest {
     }
 
     @Test
-    void serverErrorOnConnectFailsTheCallWithoutARetry() {
+    void serverErrorOnConnectIsNotRetriedAndEndsFailedWhenNoWebhookEverNamesTheCall() {
         String user = Webhooks.newUser();
-        SimulatorAdminClient.fault("connect", 503, 138004, 0, 3);
+        SimulatorAdminClient.fault("connect", 503, 138004, 0, 3); // refused before Meta placed anything
         Ended ended = placeAndAwaitEnd(user, null, null, null);
         assertThat(ended.data().path("outcome").asText()).isEqualTo("FAILED");
+        assertThat(ended.data().path("reason").asText()).isEqualTo("connect_outcome_unknown");
         assertThat(ended.data().path("errorCode").asInt()).isEqualTo(138004);
         assertThat(SimulatorAdminClient.faults().getInt("connect.hits")).isEqualTo(1);
+    }
+
+    @Test
+    void aConnectWhoseAnswerWasLostIsRecoveredThroughItsCorrelationAndTheCallersValueEchoed() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 300, "hangUpAfterMs", 2500, "toneHz", 660.0);
+        SimulatorAdminClient.faultAfterApplying("connect", 503, 138004, 1); // Meta placed the call; 503 came back
+        String callRef = "lost-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, """
+                    {"type":"call.initiate","commandId":"%s","callRef":"%s","phoneNumberId":"%s","to":"%s",
+                     "bizOpaqueCallbackData":"order-42"}""".formatted(UUID.randomUUID(), callRef, PNID, user));
+            ConsumerRecord<String, String> endedRecord = events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1).get(0);
+            JsonNode ended = CloudEvents.data(endedRecord);
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(ended.path("bizOpaqueCallbackData").asText()).isEqualTo("order-42");
+            assertThat(CloudEvents.callTypes(events.matching(r -> callRef.equals(r.key()))))
+                    .containsSubsequence("ringing", "accepted", "connected", "ended");
+            String callId = ended.path("whatsappCallId").asText();
+            assertThat(callId).startsWith("wacid.");
+            assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("user_hung_up");
+        }
+        assertThat(registry.find("callgate.call.connect.recovered").counter().count()).isPositive();
     }
 
     @Test
@@ -333,13 +358,14 @@ class BusinessCallTest {
     }
 
     @Test
-    void connectWebhookBeforeTheConnectResponseIsParkedAndReplayed() {
+    void connectWebhookBeforeTheConnectResponseIsRecognisedByItsCorrelationAndApplied() {
         SimulatorAdminClient.chaos(false, false, true, 0);
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "answerAfterMs", 300, "hangUpAfterMs", 1500);
-        double parkedBefore = registry.counter("callgate.call.webhooks.parked").count();
+        double recoveredBefore = registry.counter("callgate.call.connect.recovered").count();
         Ended ended = placeAndAwaitEnd(user, null, null, null);
-        assertThat(registry.counter("callgate.call.webhooks.parked").count()).isGreaterThan(parkedBefore);
+        // the early connect echoes our biz_opaque_callback_data, so it names its call before connect's answer
+        assertThat(registry.counter("callgate.call.connect.recovered").count()).isGreaterThan(recoveredBefore);
         assertThat(ended.data().path("outcome").asText()).isEqualTo("COMPLETED");
         assertThat(ended.types()).containsSubsequence("dialing", "ringing", "accepted", "connected", "ended");
     }

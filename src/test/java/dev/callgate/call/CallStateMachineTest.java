@@ -347,6 +347,31 @@ class CallStateMachineTest {
     }
 
     @Test
+    void aConnectWhoseAnswerWasLostWaitsForItsCallToBeNamedThenGoesOn() {
+        CallSignal lost = new CallSignal.ConnectOutcomeUnknown("connect_outcome_unknown", true, 138004,
+                "Connection error");
+        Run waiting = business(INITIATE, OFFER, lost);
+        assertThat(waiting.call().state()).isEqualTo(DIALING);
+        assertThat(waiting.call().whatsappCallId()).isNull();
+        assertThat(waiting.effects()).doesNotContain(new CloseMedia());
+        // a webhook named the call through our correlation: the id is recorded and the call goes on
+        Run recovered = business(INITIATE, OFFER, lost, SENT, ANSWER, MEDIA_UP, ACCEPTED,
+                new CallSignal.Terminated(5L, null, null));
+        assertThat(recovered.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        assertThat(recovered.call().errorCode()).isNull();
+        // nothing named it: the ring timeout ends it, Meta's error kept, nothing to terminate with
+        Run timedOut = business(INITIATE, OFFER, lost, new CallSignal.TimerFired(CallTimer.RING_TIMEOUT));
+        assertThat(timedOut.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(timedOut.call().failureReason()).isEqualTo("connect_outcome_unknown");
+        assertThat(timedOut.call().errorCode()).isEqualTo(138004);
+        assertThat(timedOut.effects()).doesNotContain(new SendTerminate());
+        // a request that never left ends at once
+        Run neverSent = business(INITIATE, OFFER, new CallSignal.ConnectOutcomeUnknown("cloud_api_unreachable"));
+        assertThat(neverSent.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(neverSent.call().failureReason()).isEqualTo("cloud_api_unreachable");
+    }
+
+    @Test
     void hangingUpWhileConnectIsInFlightTerminatesOnceTheIdArrives() {
         Run run = business(INITIATE, OFFER, new CallSignal.HangUp());
         assertThat(run.call().state()).isEqualTo(TERMINATING);
