@@ -22,13 +22,16 @@ import java.util.TreeMap;
 
 /**
  * Cuts a Cloud API webhook (spec §4.2) into {@link WebhookRecord}s: one per {@code calls[]} item, per
- * {@code statuses[]} item with {@code type:"call"}, and per interactive {@code call_permission_reply} message.
- * Everything else (message statuses, ordinary messages, other fields) is counted and left out.
+ * {@code statuses[]} item with {@code type:"call"}, per interactive {@code call_permission_reply} message, and per
+ * {@code failed} message status on the {@code messages} field (the message may be a call permission request, spec
+ * §2.4: a user on an old app gets 131026). Everything else (other message statuses, ordinary messages, other fields)
+ * is counted and left out.
  */
 @ApplicationScoped
 public class WebhookSplitter {
 
     static final String WHATSAPP_OBJECT = "whatsapp_business_account";
+    static final String FAILED = "failed";
 
     private final ObjectMapper mapper;
 
@@ -105,7 +108,9 @@ public class WebhookSplitter {
         int ignored = 0;
         for (JsonNode item : array(value, "statuses", where)) {
             if (!"call".equals(text(item.get("type")))) {
-                ignored++; // a message delivery status: not ours
+                if (!messageStatus(item, ctx, out)) {
+                    ignored++; // a message delivery status: not ours
+                }
                 continue;
             }
             String callId = requiredId(item, where + ".value.statuses[]");
@@ -114,6 +119,25 @@ public class WebhookSplitter {
                     status == null ? null : status.toUpperCase(java.util.Locale.ROOT), item));
         }
         return ignored;
+    }
+
+    /**
+     * A failed message status on the {@code messages} field becomes a {@link WebhookRecord.Kind#MESSAGE_STATUS} record,
+     * keyed like the recipient's permission replies so both land on one partition; false when it is left out (another
+     * status or field, or no recipient and business number to key it by).
+     */
+    private boolean messageStatus(JsonNode item, Context ctx, List<WebhookRecord> out) {
+        String status = text(item.get("status"));
+        if (!"messages".equals(ctx.field) || !FAILED.equalsIgnoreCase(status)) {
+            return false;
+        }
+        String recipient = firstText(item.get("recipient_id"), item.get("recipient_user_id"));
+        if (recipient == null || ctx.phoneNumberId == null || text(item.get("id")) == null) {
+            return false;
+        }
+        out.add(ctx.record(WebhookRecord.Kind.MESSAGE_STATUS, "perm:" + ctx.phoneNumberId + ":" + recipient, null,
+                status.toLowerCase(java.util.Locale.ROOT), item));
+        return true;
     }
 
     private int messageItems(JsonNode value, Context ctx, String where, List<WebhookRecord> out) {

@@ -110,6 +110,29 @@ class WebhookRoutingTest {
     }
 
     @Test
+    void aFailedMessageStatusIsPublishedOnThePartitionOfTheUsersPermissionReplies() throws Exception {
+        String user = Webhooks.newUser();
+        String key = "perm:" + Webhooks.PHONE_NUMBER_ID + ":" + user;
+        String messageId = "wamid.X-" + java.util.UUID.randomUUID();
+        try (WebhookTopic topic = WebhookTopic.webhooks()) {
+            Webhooks.postSigned(Webhooks.permissionReply(user, false)).statusCode(200).body("published", equalTo(1));
+            Webhooks.postSigned(Webhooks.failedMessageStatus(user, messageId, 131026)).statusCode(200)
+                    .body("published", equalTo(1)).body("ignored", equalTo(0));
+            List<ConsumerRecord<String, String>> records = topic.await(r -> key.equals(r.key()), 2);
+            assertThat(records.get(1).partition()).isEqualTo(records.get(0).partition());
+            JsonNode status = json.readTree(records.get(1).value());
+            assertThat(status.get("kind").asText()).isEqualTo("MESSAGE_STATUS");
+            assertThat(status.get("event").asText()).isEqualTo("failed");
+            assertThat(status.get("item").get("id").asText()).isEqualTo(messageId);
+            assertThat(status.get("item").get("errors").get(0).get("code").asInt()).isEqualTo(131026);
+            String dedupId = status.get("dedupId").asText();
+            await().atMost(Duration.ofSeconds(20)).until(() -> Database.column(
+                            "select kind || ' ' || event from call_events where dedup_id = ?", dedupId),
+                    rows -> rows.equals(List.of("MESSAGE_STATUS failed")));
+        }
+    }
+
+    @Test
     void theSameWebhookPostedThreeTimesIsRecordedOnce() {
         String callId = Webhooks.newCallId();
         String body = Webhooks.connectAndTerminate(callId, Webhooks.newUser());

@@ -80,6 +80,72 @@ class WebhookSplitterTest {
     }
 
     @Test
+    void aFailedMessageStatusIsKeyedByBusinessNumberAndRecipientAndKeepsItsErrors() {
+        SplitWebhook split = split(Webhooks.envelope("messages", """
+                "statuses":[{"id":"wamid.CPR1","status":"failed","timestamp":"1767168000","recipient_id":"4917",
+                  "recipient_user_id":"US.1349","errors":[{"code":131026,"title":"Message undeliverable",
+                  "message":"Message undeliverable","error_data":{"details":"old client"}}]}]"""));
+        assertThat(split.records()).hasSize(1);
+        WebhookRecord status = split.records().get(0);
+        assertThat(status.kind()).isEqualTo(WebhookRecord.Kind.MESSAGE_STATUS);
+        assertThat(status.key()).isEqualTo("perm:" + Webhooks.PHONE_NUMBER_ID + ":4917"); // as the user's replies
+        assertThat(status.event()).isEqualTo("failed");
+        assertThat(status.callId()).isNull();
+        assertThat(status.field()).isEqualTo("messages");
+        assertThat(status.occurredAt()).isEqualTo(Instant.ofEpochSecond(1767168000));
+        assertThat(status.item().path("errors").path(0).path("code").asInt()).isEqualTo(131026);
+        assertThat(status.item().path("errors").path(0).path("error_data").path("details").asText())
+                .isEqualTo("old client");
+        assertThat(split.ignoredItems()).isZero();
+        assertThat(split.itemsByField()).containsEntry("messages", 1);
+    }
+
+    @Test
+    void aFailedStatusOfAUserKnownOnlyByBsuidIsKeyedByTheBsuid() {
+        SplitWebhook split = split(Webhooks.envelope("messages", """
+                "statuses":[{"id":"wamid.CPR2","status":"FAILED","timestamp":"1","recipient_user_id":"US.1349",
+                  "errors":[{"code":131047,"title":"Re-engagement message"}]}]"""));
+        assertThat(split.records()).extracting(WebhookRecord::kind, WebhookRecord::key, WebhookRecord::event)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(WebhookRecord.Kind.MESSAGE_STATUS,
+                        "perm:" + Webhooks.PHONE_NUMBER_ID + ":US.1349", "failed"));
+    }
+
+    @Test
+    void otherMessageStatusesAndFailedOnesWithoutARecipientAreIgnoredAndCounted() {
+        SplitWebhook split = split(Webhooks.envelope("messages", """
+                "statuses":[{"id":"wamid.A","status":"sent","timestamp":"1","recipient_id":"4917"},
+                            {"id":"wamid.A","status":"delivered","timestamp":"2","recipient_id":"4917"},
+                            {"id":"wamid.A","status":"read","timestamp":"3","recipient_id":"4917"},
+                            {"id":"wamid.B","status":"failed","timestamp":"3","errors":[{"code":131026}]}]"""));
+        assertThat(split.records()).isEmpty();
+        assertThat(split.ignoredItems()).isEqualTo(4);
+    }
+
+    @Test
+    void aFailedMessageStatusOnTheCallsFieldIsNotAMessageStatusRecord() {
+        SplitWebhook split = split(Webhooks.envelope("calls", """
+                "statuses":[{"id":"wamid.A","status":"failed","timestamp":"1","recipient_id":"4917"}]"""));
+        assertThat(split.records()).isEmpty();
+        assertThat(split.ignoredItems()).isEqualTo(1);
+    }
+
+    @Test
+    void aRedeliveredFailedStatusHasTheSameDedupIdAndAnotherStatusOfTheMessageAnother() {
+        String failed = """
+                "statuses":[{"id":"wamid.C","status":"failed","timestamp":"5","recipient_id":"4917",
+                  "errors":[{"code":131026,"title":"t"}]}]""";
+        String reordered = """
+                "statuses":[{"errors":[{"title":"t","code":131026}],"recipient_id":"4917","timestamp":"5",
+                  "status":"failed","id":"wamid.C"}]""";
+        String later = """
+                "statuses":[{"id":"wamid.C","status":"failed","timestamp":"6","recipient_id":"4917",
+                  "errors":[{"code":131026,"title":"t"}]}]""";
+        String first = split(Webhooks.envelope("messages", failed)).records().get(0).dedupId();
+        assertThat(split(Webhooks.envelope("messages", reordered)).records().get(0).dedupId()).isEqualTo(first);
+        assertThat(split(Webhooks.envelope("messages", later)).records().get(0).dedupId()).isNotEqualTo(first);
+    }
+
+    @Test
     void valueLevelErrorsTravelWithTheTerminate() {
         String callId = Webhooks.newCallId();
         SplitWebhook split = split(Webhooks.envelope("calls", """

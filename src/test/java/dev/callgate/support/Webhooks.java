@@ -147,6 +147,15 @@ public final class Webhooks {
                 .formatted(UUID.randomUUID(), userWaId));
     }
 
+    /** A {@code failed} status of message {@code messageId} to the user, with Meta's error {@code code}. */
+    public static String failedMessageStatus(String userWaId, String messageId, int code) {
+        return envelope("messages", """
+                "statuses":[{"id":"%s","status":"failed","timestamp":"%d","recipient_id":"%s",
+                  "errors":[{"code":%d,"title":"Message failed to send","message":"Message failed to send",
+                  "error_data":{"details":"Message failed to send because of an unknown error."}}]}]"""
+                .formatted(messageId, java.time.Instant.now().getEpochSecond(), userWaId, code));
+    }
+
     /** A unique user number (digits only), so permission-reply keys do not collide between tests. */
     /** A user known only by a business-scoped user id (a username user whose number Meta withholds). */
     public static String newBsuidUser() {
