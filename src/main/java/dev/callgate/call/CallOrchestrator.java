@@ -190,6 +190,9 @@ public class CallOrchestrator {
         if (record.kind() == WebhookRecord.Kind.PERMISSION_REPLY) {
             return permissions.onReply(record).replaceWith(Step.NONE);
         }
+        if (record.kind() == WebhookRecord.Kind.MESSAGE_STATUS) {
+            return permissions.onMessageStatus(record).replaceWith(Step.NONE);
+        }
         if (record.callId() == null) {
             return Uni.createFrom().item(Step.NONE);
         }

@@ -18,12 +18,30 @@ public record PermissionView(String phoneNumberId, String waId, String status, I
                              Instant updatedAt, boolean fresh, String checkError, Requests requests, Calls calls) {
 
     /**
+     * @param sentLast24h    requests Meta accepted in the last 24 h (a request that then failed to reach the user
+     *                       counts as well: the spec does not say Meta leaves it out); {@code sentLast7d} likewise
      * @param nextPossibleAt when a request may be sent again (null: now), and {@code blockedBy} why not now:
      *                       {@code permanent_permission} (138017), {@code daily_limit} or {@code weekly_limit} (138009)
+     * @param latest         the latest request, or null when none was made
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Requests(int sentLast24h, int maxPer24h, int sentLast7d, int maxPer7d, String blockedBy,
-                           Instant nextPossibleAt) {
+                           Instant nextPossibleAt, Request latest) {
+    }
+
+    /**
+     * One permission request.
+     *
+     * @param status       {@code sending}, {@code sent} (Meta accepted it), {@code failed} (Meta refused it, or it
+     *                     did not reach the user: then {@code deliveryFailed}), {@code refused} (here, by the limits)
+     * @param deliveryFailed true when Meta accepted it but a status webhook said it failed to reach the user
+     * @param errorCode    Meta's (or, refused here, the would-be) error code; {@code errorMessage} Meta's words
+     * @param reason       what happened, in words
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Request(String commandId, String messageId, String mode, String status, boolean deliveryFailed,
+                          Integer errorCode, String errorMessage, String reason, Instant requestedAt, Instant sentAt,
+                          Instant failedAt) {
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.callgate.permission;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.callgate.cloudapi.CallPermission;
 import dev.callgate.cloudapi.CloudApiClient;
@@ -32,8 +33,11 @@ public class Permissions {
     private final CloudApiClient cloudApi;
     private final PermissionConfig config;
     private final MeterRegistry registry;
+    private final ObjectMapper mapper;
 
-    public Permissions(EventOutbox events, CloudApiClient cloudApi, PermissionConfig config, MeterRegistry registry) {
+    public Permissions(EventOutbox events, CloudApiClient cloudApi, PermissionConfig config, MeterRegistry registry,
+                       ObjectMapper mapper) {
+        this.mapper = mapper;
         this.events = events;
         this.cloudApi = cloudApi;
         this.config = config;
@@ -378,7 +382,9 @@ public class Permissions {
         data.put("mode", request.mode());
         if (RequestOutcome.SENT.equals(outcome.result())) {
             data.put("messageId", outcome.messageId());
-            return row.chain(() -> publish(pnid, waId, "requested", data, now));
+            return row.chain(() -> publish(pnid, waId, "requested", data, now))
+                    .chain(() -> outcome.messageId() == null ? Uni.createFrom().voidItem()
+                            : failedBeforeSent(pnid, outcome.messageId()));
         }
         data.put("result", outcome.result());
         if (outcome.errorCode() != null) {
@@ -393,6 +399,125 @@ public class Permissions {
                 ? store(pnid, waId, PermissionStatus.PERMANENT, null, "cloud_api", now, true).replaceWithVoid()
                 : Uni.createFrom().voidItem();
         return row.chain(() -> implied).chain(() -> publish(pnid, waId, "request_refused", data, now));
+    }
+
+    // ---- what became of a sent request -----------------------------------------------------------------------------
+
+    /**
+     * A message status record ({@code failed}; the ingress passes on no other): when its message is a permission
+     * request that was sent, has not failed before and was not answered by the user, marks it failed with Meta's error
+     * and publishes {@code request_failed}. A status of any other message is not ours and changes nothing. The request
+     * still counts against the request limits (see V11). Inside the caller's transaction.
+     */
+    public Uni<Void> onMessageStatus(WebhookRecord record) {
+        JsonNode item = record.item();
+        String messageId = item == null ? null : item.path("id").asText(null);
+        if (messageId == null || record.phoneNumberId() == null || !"failed".equalsIgnoreCase(record.event())) {
+            return Uni.createFrom().voidItem();
+        }
+        return lockMessage(messageId).chain(() -> failed(record.phoneNumberId(), messageId, item, record.errors(),
+                record.occurredAt() != null ? record.occurredAt() : record.receivedAt()));
+    }
+
+    /**
+     * Meta may send the failed status before its answer to the send reached us (the request has no message id yet):
+     * the status is then in {@code call_events} only, and is applied here once the message id is recorded. Both paths
+     * take the message's lock, so one of them sees the other's commit. Inside the caller's transaction.
+     */
+    private Uni<Void> failedBeforeSent(String phoneNumberId, String messageId) {
+        return lockMessage(messageId).chain(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        select cast(payload as text) from call_events
+                        where kind = 'MESSAGE_STATUS' and phone_number_id = ?1 and payload -> 'item' ->> 'id' = ?2
+                        order by id limit 1""", String.class)
+                .setParameter(1, phoneNumberId).setParameter(2, messageId).getResultList()))
+                .chain(rows -> {
+                    if (rows.isEmpty()) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    WebhookRecord record;
+                    try {
+                        record = mapper.readValue(rows.get(0), WebhookRecord.class);
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        return Uni.createFrom().failure(e); // we wrote it: unreadable is a bug, not a failed send
+                    }
+                    LOG.infof("permission %s: request %s failed before Meta's answer to the send arrived",
+                            phoneNumberId, messageId);
+                    return failed(phoneNumberId, messageId, record.item(), record.errors(),
+                            record.occurredAt() != null ? record.occurredAt() : record.receivedAt());
+                });
+    }
+
+    private static Uni<Void> lockMessage(String messageId) {
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "select cast(pg_advisory_xact_lock(hashtext(?1)) as text)")
+                .setParameter(1, "callgate:message:" + messageId).getSingleResult()).replaceWithVoid();
+    }
+
+    private Uni<Void> failed(String phoneNumberId, String messageId, JsonNode item, JsonNode valueErrors, Instant at) {
+        DeliveryFailure failure = DeliveryFailure.of(item, valueErrors);
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        select r.command_id, r.user_wa_id, r.mode, r.delivery_status,
+                               exists (select 1 from call_events e where e.kind = 'PERMISSION_REPLY'
+                                           and e.payload -> 'item' -> 'context' ->> 'id' = r.message_id)
+                        from permission_requests r
+                        where r.message_id = ?1 and r.phone_number_id = ?2 and r.status = 'sent'
+                        for update""", Object[].class)
+                .setParameter(1, messageId).setParameter(2, phoneNumberId).getResultList())
+                .chain(rows -> {
+                    if (rows.isEmpty()) {
+                        countStatus("not_a_request", failure);
+                        LOG.debugf("message %s failed (%s); not a permission request", messageId, failure.code());
+                        return Uni.createFrom().voidItem();
+                    }
+                    Object[] row = rows.get(0);
+                    String commandId = (String) row[0];
+                    String waId = (String) row[1];
+                    if (row[3] != null || Boolean.TRUE.equals(row[4])) {
+                        countStatus(row[3] != null ? "already_failed" : "answered", failure);
+                        LOG.infof("permission %s/%s: failed status of request %s ignored: it %s", phoneNumberId,
+                                waId, commandId, row[3] != null ? "failed before" : "was answered by the user");
+                        return Uni.createFrom().voidItem();
+                    }
+                    countStatus("failed", failure);
+                    LOG.infof("permission %s/%s: request %s (%s) failed at WhatsApp: %s — %s", phoneNumberId,
+                            waId, commandId, messageId, failure.code(), failure.reason());
+                    ObjectNode data = events.data();
+                    data.put("phoneNumberId", phoneNumberId);
+                    data.put("waId", waId);
+                    String userId = item.path("recipient_user_id").asText(null);
+                    if (userId != null && !userId.equals(waId)) {
+                        data.put("userId", userId);
+                    }
+                    data.put("messageId", messageId);
+                    data.put("commandId", commandId);
+                    data.put("mode", (String) row[2]);
+                    data.put("result", RequestOutcome.FAILED);
+                    if (failure.code() != null) {
+                        data.put("errorCode", failure.code());
+                    }
+                    if (failure.errorMessage() != null) {
+                        data.put("errorMessage", failure.errorMessage());
+                    }
+                    if (failure.details() != null) {
+                        data.put("errorDetails", failure.details());
+                    }
+                    data.put("reason", failure.reason());
+                    data.put("failedAt", at.toString());
+                    return Panache.getSession().chain(s -> s.createNativeQuery("""
+                                    update permission_requests set delivery_status = 'failed',
+                                        delivery_error_code = ?2, delivery_error_message = ?3,
+                                        delivery_status_at = to_timestamp(cast(?4 as bigint) / 1000.0)
+                                    where command_id = ?1 and delivery_status is null""")
+                            .setParameter(1, commandId).setParameter(2, failure.code())
+                            .setParameter(3, failure.errorMessage()).setParameter(4, at.toEpochMilli())
+                            .executeUpdate())
+                            .chain(() -> publish(phoneNumberId, waId, "request_failed", data, Instant.now()));
+                });
+    }
+
+    private void countStatus(String result, DeliveryFailure failure) {
+        registry.counter("callgate.permission.request_statuses", "status", "failed", "result", result,
+                "code", failure.code() == null ? "none" : failure.code().toString()).increment();
     }
 
     // ---- the view --------------------------------------------------------------------------------------------------
@@ -434,15 +559,44 @@ public class Permissions {
     /** The view of a state already read; inside the caller's session. */
     private Uni<PermissionView> render(String phoneNumberId, String waId, Object[] state, boolean fresh,
                                        String checkError) {
-        return usage(phoneNumberId, waId).chain(usage -> calls(phoneNumberId, waId).map(calls -> {
+        return usage(phoneNumberId, waId).chain(usage -> latestRequest(phoneNumberId, waId).chain(latest ->
+                calls(phoneNumberId, waId).map(calls -> {
             Block block = block(state, usage);
             PermissionView.Requests requests = new PermissionView.Requests(usage.day(), config.requestsPerDay(),
                     usage.week(), config.requestsPerWeek(), block == null ? null : block.blockedBy(),
-                    block == null ? null : block.until());
+                    block == null ? null : block.until(), latest);
             return new PermissionView(phoneNumberId, waId, state == null ? "unknown" : (String) state[0],
                     state == null ? null : instant(state[1]), state == null ? null : (String) state[2],
                     state == null ? null : instant(state[3]), fresh && state != null, checkError, requests, calls);
-        }));
+        })));
+    }
+
+    /** The user's latest permission request, or null; inside the caller's session. */
+    private static Uni<PermissionView.Request> latestRequest(String phoneNumberId, String waId) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        select command_id, message_id, mode, status, delivery_status,
+                               coalesce(delivery_error_code, error_code), coalesce(delivery_error_message, error_message),
+                               error_message,
+                               cast(extract(epoch from requested_at) * 1000 as bigint),
+                               cast(extract(epoch from sent_at) * 1000 as bigint),
+                               cast(extract(epoch from delivery_status_at) * 1000 as bigint)
+                        from permission_requests where phone_number_id = ?1 and user_wa_id = ?2
+                        order by requested_at desc, id desc limit 1""", Object[].class)
+                .setParameter(1, phoneNumberId).setParameter(2, waId).getResultList())
+                .map(rows -> {
+                    if (rows.isEmpty()) {
+                        return null;
+                    }
+                    Object[] r = rows.get(0);
+                    boolean deliveryFailed = "failed".equals(r[4]);
+                    Integer code = r[5] == null ? null : ((Number) r[5]).intValue();
+                    String reason = deliveryFailed
+                            ? new DeliveryFailure(code, null, (String) r[6], null).reason() : (String) r[7];
+                    return new PermissionView.Request((String) r[0], (String) r[1], (String) r[2],
+                            deliveryFailed ? RequestOutcome.FAILED : (String) r[3], deliveryFailed, code,
+                            deliveryFailed ? (String) r[6] : null, reason, instant(r[8]), instant(r[9]),
+                            instant(r[10]));
+                });
     }
 
     private Uni<PermissionView.Calls> calls(String phoneNumberId, String waId) {
