@@ -857,6 +857,9 @@ public class CallingSimulator {
             if (context == null) {
                 throw new IllegalStateException("user " + waId + " has no permission request to reply to");
             }
+            if (permission.undeliveredRequests.contains(context)) {
+                throw new IllegalStateException("permission request " + context + " never reached user " + waId);
+            }
             if ("accept".equals(response)) {
                 permission.grant(permanent ? PermissionRecord.Status.PERMANENT : PermissionRecord.Status.TEMPORARY,
                         Instant.now().plus(config.limits().temporaryPermission()));
@@ -870,6 +873,18 @@ public class CallingSimulator {
     }
 
     // ---- Graph: messages ------------------------------------------------------------------------------------
+
+    /** The account's message templates; a template is a permission request by its component, not its name. */
+    private final MessageTemplates templates = new MessageTemplates();
+
+    /** {@code POST /{waba_id}/message_templates}: the template is approved at once. */
+    Map<String, Object> createTemplate(String wabaId, JsonNode body) {
+        if (!config.wabaId().equals(wabaId)) {
+            throw GraphError.invalidParameter("unknown WhatsApp Business Account " + wabaId);
+        }
+        applyFault("message_templates");
+        return templates.create(body);
+    }
 
     Map<String, Object> messages(String phoneNumberId, JsonNode body) {
         SimulatedNumber number = number(phoneNumberId);
@@ -903,10 +918,11 @@ public class CallingSimulator {
             }
             case "template" -> {
                 String name = body.path("template").path("name").asText("");
-                if (name.isEmpty() || body.path("template").path("language").path("code").asText("").isEmpty()) {
+                String language = body.path("template").path("language").path("code").asText("");
+                if (name.isEmpty() || language.isEmpty()) {
                     throw GraphError.invalidParameter("template.name and template.language.code are required");
                 }
-                permissionRequest = name.contains("call_permission");
+                permissionRequest = templates.requestsCallPermission(name, language);
             }
             case "text" -> {
                 permissionRequest = false;
@@ -919,6 +935,7 @@ public class CallingSimulator {
         String messageId = "wamid." + randomId(24);
         if (permissionRequest) {
             UserScript script = scriptFor(user);
+            Integer failsWith = script.permissionRequestFails();
             synchronized (number) {
                 Instant now = Instant.now();
                 PermissionRecord permission = permission(number, user);
@@ -933,16 +950,26 @@ public class CallingSimulator {
                     throw new GraphError(CallingError.PERMISSION_REQUEST_LIMIT,
                             "Call permission request limit reached for this user", null);
                 }
+                // counted even when it then fails to reach the user: whether Meta counts it is not documented
                 permission.requestTimes.add(now);
-                permission.lastRequestMessageId = messageId;
+                if (failsWith == null) {
+                    permission.lastRequestMessageId = messageId;
+                } else {
+                    permission.undeliveredRequests.add(messageId);
+                }
             }
-            if (!"none".equals(script.permissionRequestReply())) {
+            // Meta's message statuses on the messages field, in order, before any reply of the user
+            queueMessageStatus(number, user, messageId, "sent", null);
+            scheduler.schedule(() -> queueMessageStatus(number, user, messageId,
+                    failsWith == null ? "delivered" : "failed", failsWith), 100, TimeUnit.MILLISECONDS);
+            if (failsWith == null && !"none".equals(script.permissionRequestReply())) {
                 String reply = script.permissionRequestReply();
                 scheduler.schedule(() -> replyToPermissionRequest(phoneNumberId, user,
                         reply.startsWith("accept") ? "accept" : "reject", reply.equals("accept_permanent"),
                         messageId), 200, TimeUnit.MILLISECONDS);
             }
-            LOG.infof("simulator: permission request %s to %s", messageId, user);
+            LOG.infof("simulator: permission request %s to %s%s", messageId, user,
+                    failsWith == null ? "" : " will fail with " + failsWith);
         }
         return Map.of("messaging_product", "whatsapp",
                 "contacts", List.of(Map.of("input", to, "wa_id", user)),
@@ -1095,6 +1122,52 @@ public class CallingSimulator {
             e.putObject("error_data").put("details", call.endReason);
         }
         queue(call, "terminate", envelope);
+    }
+
+    /**
+     * A message status webhook on the {@code messages} field ({@code sent}, {@code delivered}, or {@code failed} with
+     * {@code errorCode}), ordered with the user's permission replies.
+     */
+    private void queueMessageStatus(SimulatedNumber number, String user, String messageId, String status,
+                                    Integer errorCode) {
+        ObjectNode envelope = envelope(number, "messages", null);
+        ObjectNode item = value(envelope).putArray("statuses").addObject();
+        item.put("id", messageId);
+        item.put("status", status);
+        item.put("timestamp", String.valueOf(Instant.now().getEpochSecond()));
+        item.put("recipient_id", user);
+        if (errorCode == null) {
+            item.putObject("conversation").put("id", randomId(16)).putObject("origin").put("type", "service");
+            item.putObject("pricing").put("billable", true).put("pricing_model", "PMP").put("category", "service");
+        } else {
+            String title = errorCode == 131026 ? "Message undeliverable" : "Message failed to send";
+            ObjectNode error = item.putArray("errors").addObject();
+            error.put("code", errorCode);
+            error.put("title", title);
+            error.put("message", title);
+            error.putObject("error_data").put("details", errorCode == 131026
+                    ? "The recipient's WhatsApp version does not support call permission requests."
+                    : "Simulated failure " + errorCode + ".");
+            error.put("href", "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/");
+        }
+        WebhookDelivery.Record record = new WebhookDelivery.Record("message_status " + status, envelope.toString());
+        synchronized (number) {
+            permission(number, user).requestStatuses.computeIfAbsent(messageId, id -> new ArrayList<>()).add(record);
+        }
+        webhooks.send("perm:" + number.phoneNumberId + ":" + user, record);
+    }
+
+    /** Admin: the user's permission requests, oldest first, with their status webhooks and what became of them. */
+    public List<Map<String, Object>> permissionRequests(String phoneNumberId, String waId) {
+        SimulatedNumber number = number(phoneNumberId);
+        synchronized (number) {
+            PermissionRecord permission = permission(number, waId);
+            List<Map<String, Object>> requests = new ArrayList<>();
+            permission.requestStatuses.forEach((messageId, statuses) -> requests.add(Map.of("messageId", messageId,
+                    "delivered", !permission.undeliveredRequests.contains(messageId),
+                    "webhooks", statuses.stream().map(WebhookDelivery.Record::report).toList())));
+            return requests;
+        }
     }
 
     private void queuePermissionReply(SimulatedNumber number, String user, String response, boolean permanent,

@@ -84,6 +84,15 @@ public class GraphApiSimulation {
         return Response.ok(simulator.messages(phoneNumberId, json(body))).build();
     }
 
+    @POST
+    @Path("/message_templates")
+    @Operation(summary = "Create a message template (the path id is the WhatsApp Business Account's); approved at once")
+    public Response createTemplate(@RestPath String phoneNumberId, @RestHeader("Authorization") String auth,
+                                   String body) {
+        simulator.checkToken(auth);
+        return Response.ok(simulator.createTemplate(phoneNumberId, json(body))).build();
+    }
+
     private JsonNode json(String body) {
         try {
             return mapper.readTree(body == null ? "" : body);

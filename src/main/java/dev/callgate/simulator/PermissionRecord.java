@@ -17,6 +17,11 @@ final class PermissionRecord {
     /** Permission requests sent, oldest first, with their message ids. */
     final Deque<Instant> requestTimes = new ArrayDeque<>();
     String lastRequestMessageId;
+    /** The message status webhooks of each permission request, by its message id, oldest request first. */
+    final java.util.Map<String, java.util.List<WebhookDelivery.Record>> requestStatuses =
+            new java.util.LinkedHashMap<>();
+    /** Requests that failed to reach the user (scripted): the user cannot answer them. */
+    final java.util.Set<String> undeliveredRequests = new java.util.HashSet<>();
     /** When each connected call happened, oldest first. */
     final Deque<Instant> connectedCalls = new ArrayDeque<>();
     int unansweredStreak;

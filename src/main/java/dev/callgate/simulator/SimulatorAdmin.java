@@ -42,7 +42,8 @@ public class SimulatorAdmin {
 
     /** A user's script; absent fields take the configured defaults. Durations in milliseconds. */
     public record ScriptRequest(Long answerAfterMs, Boolean neverAnswer, Boolean reject, Long hangUpAfterMs,
-                                Boolean neverHangUp, Double toneHz, String permissionRequestReply) {
+                                Boolean neverHangUp, Double toneHz, String permissionRequestReply,
+                                Integer permissionRequestFails) {
     }
 
     public record PermissionRequest(String type, String phoneNumberId) {
@@ -88,8 +89,12 @@ public class SimulatorAdmin {
                 : request.answerAfterMs() != null ? Duration.ofMillis(request.answerAfterMs()) : d.answerAfter();
         Duration hangUp = Boolean.TRUE.equals(request.neverHangUp()) ? null
                 : request.hangUpAfterMs() != null ? Duration.ofMillis(request.hangUpAfterMs()) : d.hangUpAfter();
+        if (request.permissionRequestFails() != null && request.permissionRequestFails() <= 0) {
+            throw new IllegalArgumentException("permissionRequestFails must be a positive error code, e.g. 131026");
+        }
         simulator.script(waId, new UserScript(answer, Boolean.TRUE.equals(request.reject()), hangUp,
-                request.toneHz() != null ? request.toneHz() : d.toneHz(), request.permissionRequestReply()));
+                request.toneHz() != null ? request.toneHz() : d.toneHz(), request.permissionRequestReply(),
+                request.permissionRequestFails()));
         return Response.noContent().build();
     }
 
@@ -111,6 +116,13 @@ public class SimulatorAdmin {
     public Response revoke(@RestPath String waId, @RestQuery String phoneNumberId) {
         simulator.revoke(number(phoneNumberId), waId);
         return Response.noContent().build();
+    }
+
+    @GET
+    @Path("/users/{waId}/permission-requests")
+    @Operation(summary = "The user's permission requests with their message status webhooks (sent, delivered or failed)")
+    public List<Map<String, Object>> permissionRequests(@RestPath String waId, @RestQuery String phoneNumberId) {
+        return simulator.permissionRequests(number(phoneNumberId), waId);
     }
 
     @POST

@@ -11,13 +11,22 @@ import java.time.Duration;
  * @param toneHz                 the tone the user's phone sends (0: silence)
  * @param permissionRequestReply how the user answers a call permission request automatically:
  *                               {@code none}, {@code accept}, {@code accept_permanent} or {@code reject}
+ * @param permissionRequestFails the error code a permission request to this user fails with (131026: the user's app
+ *                               is too old): the status webhook says {@code failed} instead of {@code delivered}, and
+ *                               the user never sees the request; null: requests are delivered
  */
 public record UserScript(Duration answerAfter, boolean reject, Duration hangUpAfter, double toneHz,
-                         String permissionRequestReply) {
+                         String permissionRequestReply, Integer permissionRequestFails) {
 
     public UserScript {
         if (permissionRequestReply == null) {
             permissionRequestReply = "none";
         }
+    }
+
+    /** A user whose permission requests are delivered. */
+    public UserScript(Duration answerAfter, boolean reject, Duration hangUpAfter, double toneHz,
+                      String permissionRequestReply) {
+        this(answerAfter, reject, hangUpAfter, toneHz, permissionRequestReply, null);
     }
 }

@@ -6,6 +6,7 @@ import dev.callgate.cloudapi.CallPermission;
 import dev.callgate.cloudapi.CloudApiClient;
 import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
+import dev.callgate.support.Database;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.SimulatorAdminClient;
 import dev.callgate.support.WebhookTopic;
@@ -205,6 +206,113 @@ class PermissionTest {
             assertThat(revoked.path("source").asText()).isEqualTo("unanswered_calls");
         }
         assertThat(view(user).getString("status")).isEqualTo("no_permission");
+    }
+
+    /**
+     * Waits until the consumer has stored {@code statuses} message statuses of the message, then counts the user's
+     * permission events of this type in the outbox: the consumer writes both in one transaction.
+     */
+    private static int eventsAfterStatuses(String messageId, int statuses, String user, String type) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> Database.column("select count(*) from call_events "
+                + "where kind = 'MESSAGE_STATUS' and payload -> 'item' ->> 'id' = ?", messageId)
+                .equals(java.util.List.of(String.valueOf(statuses))));
+        return Integer.parseInt(Database.column("select count(*) from outbox where record_key = ? "
+                + "and payload ->> 'type' = ?", key(user), "dev.callgate.permission." + type).get(0));
+    }
+
+    @Test
+    void aRequestThatCannotReachTheUsersOldAppIsMarkedFailedWithMetasCode() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "permissionRequestFails", 131026, "permissionRequestReply", "accept");
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            requestByCommand(user);
+            JsonNode requested = awaitEvent(events, user, "requested");
+            String messageId = requested.path("messageId").asText();
+
+            JsonNode failed = awaitEvent(events, user, "request_failed");
+            assertThat(failed.path("errorCode").asInt()).isEqualTo(131026);
+            assertThat(failed.path("messageId").asText()).isEqualTo(messageId);
+            assertThat(failed.path("commandId").asText()).isEqualTo(requested.path("commandId").asText());
+            assertThat(failed.path("phoneNumberId").asText()).isEqualTo(PNID);
+            assertThat(failed.path("waId").asText()).isEqualTo(user);
+            assertThat(failed.path("errorMessage").asText()).isEqualTo("Message undeliverable");
+            assertThat(failed.path("reason").asText()).contains("old app version");
+
+            // Meta sent "sent" then "failed", never "delivered"; the user never saw it, so cannot answer it
+            assertThat(SimulatorAdminClient.permissionRequests(user).getList("[0].webhooks.kind", String.class))
+                    .containsExactly("message_status sent", "message_status failed");
+            given().contentType(ContentType.JSON).body(java.util.Map.of("response", "accept", "messageId", messageId))
+                    .post("/simulator/users/" + user + "/permission-replies").then().statusCode(409);
+
+            // Meta says it again (a later timestamp: not a redelivery): nothing new
+            Webhooks.postSigned(Webhooks.failedMessageStatus(user, messageId, 131026)).statusCode(200)
+                    .body("published", equalTo(1));
+            assertThat(eventsAfterStatuses(messageId, 2, user, "request_failed")).isEqualTo(1);
+            assertThat(eventsAfterStatuses(messageId, 2, user, "granted")).isZero();
+        }
+        JsonPath view = view(user);
+        assertThat(view.getString("requests.latest.status")).isEqualTo("failed");
+        assertThat(view.getBoolean("requests.latest.deliveryFailed")).isTrue();
+        assertThat(view.getInt("requests.latest.errorCode")).isEqualTo(131026);
+        assertThat(view.getString("requests.latest.reason")).contains("old app version");
+        // the spec does not say Meta leaves an undelivered request out of the limits: it still counts
+        assertThat(view.getInt("requests.sentLast24h")).isEqualTo(1);
+        assertThat(view.getString("requests.blockedBy")).isEqualTo("daily_limit");
+    }
+
+    @Test
+    void aDeliveredRequestIsAnsweredAndFailedStatusesOfItOrOfOtherMessagesChangeNothing() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "permissionRequestReply", "accept");
+        String messageId;
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            requestByCommand(user);
+            messageId = awaitEvent(events, user, "requested").path("messageId").asText();
+            assertThat(awaitEvent(events, user, "granted").path("requestMessageId").asText()).isEqualTo(messageId);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(SimulatorAdminClient
+                    .permissionRequests(user).getList("[0].webhooks.kind", String.class))
+                    .containsExactly("message_status sent", "message_status delivered"));
+
+            // a failed status after the user answered, and one of a message that is no permission request
+            Webhooks.postSigned(Webhooks.failedMessageStatus(user, messageId, 131026)).statusCode(200)
+                    .body("published", equalTo(1));
+            String otherMessage = "wamid.other-" + UUID.randomUUID();
+            Webhooks.postSigned(Webhooks.failedMessageStatus(user, otherMessage, 131047))
+                    .statusCode(200).body("published", equalTo(1));
+            assertThat(eventsAfterStatuses(messageId, 1, user, "request_failed")).isZero();
+            assertThat(eventsAfterStatuses(otherMessage, 1, user, "request_failed")).isZero();
+        }
+        JsonPath view = view(user);
+        assertThat(view.getString("status")).isEqualTo("temporary");
+        assertThat(view.getString("requests.latest.status")).isEqualTo("sent");
+        assertThat(view.getBoolean("requests.latest.deliveryFailed")).isFalse();
+        assertThat(view.getString("requests.latest.messageId")).isEqualTo(messageId);
+    }
+
+    @Test
+    void aTemplateIsAPermissionRequestByItsComponentNotByItsName() {
+        String user = Webhooks.newUser();
+        String other = Webhooks.newUser();
+        createTemplate("callback_offer", "[{\"type\":\"BODY\",\"text\":\"May we call you about {{1}}?\"},"
+                + "{\"type\":\"call_permission_request\"}]");
+        createTemplate("call_permission_lookalike", "[{\"type\":\"BODY\",\"text\":\"Hello\"}]");
+        given().contentType(ContentType.JSON).body("""
+                {"phoneNumberId":"%s","to":"%s","mode":"template",
+                 "template":{"name":"callback_offer","language":"en_US","parameters":["your order"]}}"""
+                .formatted(PNID, user)).post("/v1/permissions/requests").then().statusCode(201);
+        assertThat(requestsAtMeta(user)).isEqualTo(1);
+        assertThat(SimulatorAdminClient.permissionRequests(user).getList("messageId")).hasSize(1);
+
+        cloudApi.sendTemplate(PNID, other, "call_permission_lookalike", "en_US", null)
+                .await().atMost(Duration.ofSeconds(10));
+        assertThat(requestsAtMeta(other)).isZero();
+    }
+
+    private static void createTemplate(String name, String components) {
+        given().header("Authorization", "Bearer sim-access-token").contentType(ContentType.JSON).body("""
+                {"name":"%s","language":"en_US","category":"UTILITY","components":%s}""".formatted(name, components))
+                .post("/v21.0/" + Webhooks.WABA_ID + "/message_templates").then().statusCode(200)
+                .body("status", equalTo("APPROVED"));
     }
 
     @Test

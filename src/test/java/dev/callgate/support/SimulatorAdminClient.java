@@ -41,6 +41,12 @@ public final class SimulatorAdminClient {
                 .post("/simulator/users/" + waId + "/permission-replies").then().statusCode(204);
     }
 
+    /** The user's permission requests at the simulator: messageId, delivered, webhooks (kind, lastStatus, …). */
+    public static JsonPath permissionRequests(String waId) {
+        return given().get("/simulator/users/" + waId + "/permission-requests").then().statusCode(200)
+                .extract().jsonPath();
+    }
+
     public static String placeCall(String waId, double toneHz) {
         return given().contentType(ContentType.JSON).body(Map.of("toneHz", toneHz))
                 .post("/simulator/users/" + waId + "/calls").then().statusCode(201)
