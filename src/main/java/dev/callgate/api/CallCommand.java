@@ -39,7 +39,13 @@ public sealed interface CallCommand {
      * {@code {"type":"call.accept", commandId, callRef | callId, media?: {tone | prompt}}}: answer a user-initiated
      * call (its callRef is its WhatsApp call id). Null media: what {@code callgate.incoming.*} configures.
      */
-    record Accept(String commandId, String callRef, Double toneHz, String prompt) implements CallCommand {
+    record Accept(String commandId, String callRef, Double toneHz, String prompt,
+                  com.fasterxml.jackson.databind.node.ObjectNode recording,
+                  com.fasterxml.jackson.databind.node.ObjectNode transcription) implements CallCommand {
+
+        public Accept(String commandId, String callRef, Double toneHz, String prompt) {
+            this(commandId, callRef, toneHz, prompt, null, null);
+        }
     }
 
     /** {@code {"type":"call.reject", commandId, callRef | callId}}: decline a user-initiated call. */
@@ -100,7 +106,10 @@ public sealed interface CallCommand {
                         + "callgate.incoming.record when the call arrives");
             }
             check(problems, callRef, commandId);
-            return new Accept(commandId, callRef, media.toneHz(), media.prompt());
+            var recording = dev.callgate.call.MetaCapture.read(json, "recording", problems);
+            var transcription = dev.callgate.call.MetaCapture.read(json, "transcription", problems);
+            check(problems, callRef, commandId);
+            return new Accept(commandId, callRef, media.toneHz(), media.prompt(), recording, transcription);
         }
         if (!"call.initiate".equals(type)) {
             problems.add("type must be call.initiate, call.terminate, call.accept or call.reject");
@@ -128,10 +137,12 @@ public sealed interface CallCommand {
                     + " characters (Meta's 512 less Callgate's own correlation)");
         }
         Media media = media(json, problems);
+        var recording = dev.callgate.call.MetaCapture.read(json, "recording", problems);
+        var transcription = dev.callgate.call.MetaCapture.read(json, "transcription", problems);
         check(problems, callRef, commandId);
         return new Initiate(new InitiateCall(commandId, callRef, phoneNumberId,
                 dev.callgate.cloudapi.WhatsAppUserId.normalise(to), recipient, opaque, media.toneHz(), media.prompt(),
-                media.record()));
+                media.record(), recording, transcription));
     }
 
     private static Media media(JsonNode json, List<String> problems) {

@@ -17,7 +17,8 @@ public record CallView(String callRef, String whatsappCallId, String direction, 
 
     /** What Meta's terminate webhook said: its status, and for a picked-up call its times and billed duration. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Meta(String status, Instant startTime, Instant endTime, Long durationSeconds) {
+    public record Meta(String status, Instant startTime, Instant endTime, Long durationSeconds,
+                       String recordingMediaId, String transcriptMediaId) {
     }
 
     /**
@@ -44,8 +45,9 @@ public record CallView(String callRef, String whatsappCallId, String direction, 
                 call.startedAt, call.endedAt,
                 call.recordingPath == null ? null : dev.callgate.call.CallEventOutbox.recordingHref(call.callRef),
                 call.mediaOwner,
-                call.metaStatus == null ? null : new Meta(call.metaStatus, call.metaStartTime, call.metaEndTime,
-                        call.metaDurationSeconds),
+                call.metaStatus == null && call.metaRecordingMediaId == null && call.metaTranscriptionMediaId == null
+                        ? null : new Meta(call.metaStatus, call.metaStartTime, call.metaEndTime,
+                        call.metaDurationSeconds, call.metaRecordingMediaId, call.metaTranscriptionMediaId),
                 media == null ? null : Media.of(media));
     }
 }

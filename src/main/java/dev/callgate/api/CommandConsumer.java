@@ -89,7 +89,8 @@ public class CommandConsumer {
             return orchestrator.initiate(initiate.call());
         }
         if (command instanceof CallCommand.Accept accept) {
-            return orchestrator.accept(accept.commandId(), accept.callRef(), accept.toneHz(), accept.prompt());
+            return orchestrator.accept(accept.commandId(), accept.callRef(), accept.toneHz(), accept.prompt(),
+                    accept.recording(), accept.transcription());
         }
         if (command instanceof CallCommand.Reject reject) {
             return orchestrator.reject(reject.commandId(), reject.callRef());

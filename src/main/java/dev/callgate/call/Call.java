@@ -91,6 +91,18 @@ public class Call extends PanacheEntityBase {
     public Instant metaEndTime;
     @Column(name = "meta_duration_seconds")
     public Long metaDurationSeconds;
+    /** Meta-native recording asked for on connect / accept ({@link MetaCapture}, Meta's JSON), or null. */
+    @Column(name = "meta_recording")
+    public String metaRecording;
+    /** Meta-native transcription asked for on connect / accept ({@link MetaCapture}, Meta's JSON), or null. */
+    @Column(name = "meta_transcription")
+    public String metaTranscription;
+    /** The media id of Meta's recording, once {@code call_recording_available} came. */
+    @Column(name = "meta_recording_media_id")
+    public String metaRecordingMediaId;
+    /** The media id of Meta's transcript, once {@code call_transcription_available} came. */
+    @Column(name = "meta_transcription_media_id")
+    public String metaTranscriptionMediaId;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)

@@ -103,7 +103,7 @@ public class CallEffects implements MediaListener {
 
     private Uni<Void> sendAccept(CallContext call, CallEffect.SendAccept accept) {
         return cloudApi.accept(call.phoneNumberId(), call.whatsappCallId(), accept.answerSdp(),
-                        call.bizOpaqueCallbackData())
+                        call.bizOpaqueCallbackData(), call.metaRecording(), call.metaTranscription())
                 .chain(() -> orchestrator.get().signal(call.callId(), new CallSignal.AcceptSent()))
                 .onFailure().invoke(e -> LOG.errorf("call %s (%s): accept failed: %s", call.callRef(),
                         call.whatsappCallId(), e.getMessage()))
@@ -164,12 +164,17 @@ public class CallEffects implements MediaListener {
                     .publishPercentiles(0.5, 0.99).register(registry)
                     .record(java.time.Duration.between(call.createdAt(), java.time.Instant.now()));
             onContext(() -> cloudApi.connect(call.phoneNumberId(), call.to(), call.recipient(), connect.offerSdp(),
-                            BizOpaqueData.wire(call.callId(), call.bizOpaqueCallbackData()))
+                            BizOpaqueData.wire(call.callId(), call.bizOpaqueCallbackData()), call.metaRecording(),
+                            call.metaTranscription())
                     .map(id -> (CallSignal) new CallSignal.ConnectSent(id))
                     .onFailure().recoverWithItem(CallEffects::connectFailure)
                     .chain(signal -> orchestrator.get().signal(call.callId(), signal)));
         } else if (effect instanceof CallEffect.SendTerminate) {
             onContext(() -> cloudApi.terminate(call.phoneNumberId(), call.whatsappCallId())
+                    // a user's call Meta had not taken as accepted yet (our accept in flight) is declined instead
+                    .onFailure(e -> call.direction() == CallDirection.USER_INITIATED && e instanceof CloudApiException g
+                            && (g.graphMessage() + g.details().orElse("")).contains("reject"))
+                    .recoverWithUni(e -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId()))
                     .onFailure().invoke(e -> LOG.warnf("call %s (%s): terminate failed, the grace timer ends the "
                             + "call: %s", call.callRef(), call.whatsappCallId(), e.getMessage()))
                     .onFailure().recoverWithNull().replaceWithVoid());

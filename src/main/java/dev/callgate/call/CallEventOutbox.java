@@ -25,6 +25,11 @@ public class CallEventOutbox {
 
     /** Adds the event for the call as it stands now; must run inside the transition's transaction. */
     Uni<Void> add(Call call, CallEventType type, Instant now) {
+        return add(call, type, now, null);
+    }
+
+    /** As {@link #add(Call, CallEventType, Instant)}, with fields of its own ({@code extra}) in the data. */
+    Uni<Void> add(Call call, CallEventType type, Instant now, ObjectNode extra) {
         ObjectNode data = mapper.createObjectNode();
         data.put("callRef", call.callRef);
         data.put("whatsappCallId", call.whatsappCallId);
@@ -81,6 +86,9 @@ public class CallEventOutbox {
             if (call.metaDurationSeconds != null) {
                 meta.put("durationSeconds", call.metaDurationSeconds);
             }
+        }
+        if (extra != null) {
+            data.setAll(extra);
         }
         return add(call.callRef, type.cloudEventType(), data, now);
     }

@@ -2,7 +2,11 @@ package dev.callgate.call;
 
 /** The lifecycle events Callgate publishes on {@code callgate.events} (CloudEvents type {@code dev.callgate.call.<name>}). */
 public enum CallEventType {
-    REQUESTED, DIALING, RINGING, ACCEPTED, CONNECTED, INCOMING, ENDED;
+    REQUESTED, DIALING, RINGING, ACCEPTED, CONNECTED, INCOMING, ENDED,
+    /** Meta's recording of the call is ready ({@code call_recording_available}): its media id. */
+    RECORDING_AVAILABLE,
+    /** Meta's transcript of the call is ready ({@code call_transcription_available}): its media id. */
+    TRANSCRIPTION_AVAILABLE;
 
     /** The CloudEvents {@code type}. */
     public String cloudEventType() {

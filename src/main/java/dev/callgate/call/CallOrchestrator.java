@@ -120,10 +120,23 @@ public class CallOrchestrator {
      * already ended, or is not user-initiated, gets a {@code refused} event; a repeated accept is a no-op.
      */
     public Uni<Void> accept(String commandId, String callRef, Double toneHz, String prompt) {
+        return accept(commandId, callRef, toneHz, prompt, null, null);
+    }
+
+    /** As {@link #accept(String, String, Double, String)}, with Meta-native recording / transcription (or null). */
+    public Uni<Void> accept(String commandId, String callRef, Double toneHz, String prompt,
+                            com.fasterxml.jackson.databind.JsonNode recording,
+                            com.fasterxml.jackson.databind.JsonNode transcription) {
         return answer(commandId, callRef, "call.accept", call -> {
             if (toneHz != null || prompt != null) {
                 call.mediaToneHz = toneHz;
                 call.mediaPrompt = prompt;
+            }
+            if (recording != null) {
+                call.metaRecording = recording.toString();
+            }
+            if (transcription != null) {
+                call.metaTranscription = transcription.toString();
             }
             return new CallSignal.Accept();
         });
@@ -196,6 +209,11 @@ public class CallOrchestrator {
         if (record.callId() == null) {
             return Uni.createFrom().item(Step.NONE);
         }
+        var delivered = MetaMedia.of(record);
+        if (delivered.isPresent()) {
+            return Call.findByWhatsappId(record.callId()).chain(call -> call == null ? park(record, json)
+                    : metaMediaAvailable(call, delivered.get()));
+        }
         var signal = WebhookSignals.of(record);
         if (signal.isEmpty()) {
             WebhookSignals.unusable(record).ifPresent(why -> {
@@ -242,6 +260,27 @@ public class CallOrchestrator {
         }
         return transition(call, new CallSignal.ConnectSent(record.callId()), record.receivedAt())
                 .chain(first -> transition(call, signal, record.receivedAt()).map(first::then));
+    }
+
+    /** Meta's recording or transcript of a call is ready: kept on the call and published with its media id. */
+    private Uni<Step> metaMediaAvailable(Call call, MetaMedia media) {
+        LOG.infof("call %s (%s): Meta's %s is available: media %s", call.callRef, call.whatsappCallId, media.kind(),
+                media.mediaId());
+        CallEventType type;
+        String field;
+        if (media.kind() == MetaMedia.Kind.RECORDING) {
+            call.metaRecordingMediaId = media.mediaId();
+            type = CallEventType.RECORDING_AVAILABLE;
+            field = "metaRecording";
+        } else {
+            call.metaTranscriptionMediaId = media.mediaId();
+            type = CallEventType.TRANSCRIPTION_AVAILABLE;
+            field = "metaTranscript";
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode extra = mapper.createObjectNode();
+        extra.set(field, media.asEventData(mapper));
+        return Panache.getSession().chain(s -> s.flush())
+                .chain(() -> outbox.add(call, type, Instant.now(), extra)).replaceWith(Step.NONE);
     }
 
     /**
@@ -435,6 +474,8 @@ public class CallOrchestrator {
         Call call = Call.create(CallDirection.BUSINESS_INITIATED, CallState.REQUESTED, command.callRef(),
                 command.phoneNumberId(), command.to(), Instant.now());
         call.userId = command.recipient();
+        call.metaRecording = command.recording() == null ? null : command.recording().toString();
+        call.metaTranscription = command.transcription() == null ? null : command.transcription().toString();
         call.bizOpaqueCallbackData = command.bizOpaqueCallbackData();
         call.mediaToneHz = command.toneHz();
         call.mediaPrompt = command.prompt();

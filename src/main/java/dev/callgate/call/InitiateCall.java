@@ -7,10 +7,14 @@ package dev.callgate.call;
  * @param recipient the user's business-scoped user id (BSUID), or null
  * @param toneHz the tone to play when no prompt is given (null: the configured default)
  * @param prompt the id of a WAV prompt, or null
- * @param record whether to record what the user says
+ * @param record whether to record what the user says (Callgate's own recording)
+ * @param recording     Meta-native recording ({@link MetaCapture}), or null
+ * @param transcription Meta-native transcription ({@link MetaCapture}), or null
  */
 public record InitiateCall(String commandId, String callRef, String phoneNumberId, String to, String recipient,
-                           String bizOpaqueCallbackData, Double toneHz, String prompt, boolean record) {
+                           String bizOpaqueCallbackData, Double toneHz, String prompt, boolean record,
+                           com.fasterxml.jackson.databind.node.ObjectNode recording,
+                           com.fasterxml.jackson.databind.node.ObjectNode transcription) {
 
     /** The user as Callgate keys them (permissions, logs): the phone number when known, else the BSUID. */
     public String user() {

@@ -72,7 +72,18 @@ public class CloudApiClient {
      */
     public Uni<String> connect(String phoneNumberId, String to, String recipient, String sdpOffer,
                                String bizOpaqueCallbackData) {
+        return connect(phoneNumberId, to, recipient, sdpOffer, bizOpaqueCallbackData, null, null);
+    }
+
+    /**
+     * As {@link #connect(String, String, String, String, String)}, with Meta-native {@code recording} and
+     * {@code transcription} objects (their JSON, or null).
+     */
+    public Uni<String> connect(String phoneNumberId, String to, String recipient, String sdpOffer,
+                               String bizOpaqueCallbackData, String recording, String transcription) {
         ObjectNode body = callBody("connect");
+        capture(body, "recording", recording);
+        capture(body, "transcription", transcription);
         if (to != null) {
             body.put("to", to);
         }
@@ -106,7 +117,15 @@ public class CloudApiClient {
 
     /** Accepts a user-initiated call with the SDP answer (the same SDP as any pre_accept). */
     public Uni<Void> accept(String phoneNumberId, String callId, String sdpAnswer, String bizOpaqueCallbackData) {
+        return accept(phoneNumberId, callId, sdpAnswer, bizOpaqueCallbackData, null, null);
+    }
+
+    /** As {@link #accept(String, String, String, String)}, with Meta-native recording / transcription (or null). */
+    public Uni<Void> accept(String phoneNumberId, String callId, String sdpAnswer, String bizOpaqueCallbackData,
+                            String recording, String transcription) {
         ObjectNode body = callBody("accept", callId);
+        capture(body, "recording", recording);
+        capture(body, "transcription", transcription);
         session(body, "answer", sdpAnswer);
         if (bizOpaqueCallbackData != null) {
             body.put("biz_opaque_callback_data", bizOpaqueCallbackData);
@@ -186,6 +205,17 @@ public class CloudApiClient {
             return unreachable.mayHaveReachedMeta();
         }
         return failure instanceof CloudApiException graph && graph.transientFailure() && graph.httpStatus() >= 500;
+    }
+
+    private void capture(ObjectNode body, String field, String json) {
+        if (json == null) {
+            return;
+        }
+        try {
+            body.set(field, mapper.readTree(json));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException(field + " is not JSON", e);
+        }
     }
 
     private ObjectNode callBody(String action) {

@@ -47,6 +47,10 @@ public final class CallingSettingsCheck {
         oneOf(calling, "callback_permission_status", Set.of("ENABLED", "DISABLED"), problems);
         oneOf(calling, "call_icon_visibility", Set.of("DEFAULT", "DISABLE_ALL", "HIDE_IN_CHAT"), problems);
         oneOf(calling, "srtp_key_exchange_protocol", Set.of("DTLS", "SDES"), problems);
+        if ("SDES".equals(calling.path("srtp_key_exchange_protocol").asText())) {
+            problems.add("srtp_key_exchange_protocol SDES is refused: Callgate's media is DTLS-SRTP only (libwebrtc), "
+                    + "so with SDES no call could set up its media; keep DTLS");
+        }
         JsonNode countries = calling.path("call_icons").path("restrict_to_user_countries");
         if (!countries.isMissingNode()) {
             if (!countries.isArray()) {

@@ -315,6 +315,8 @@ public class CallingSimulator {
         user = normaliseWaId(user);
         String sdp = session(body, "offer");
         String opaque = opaque(body);
+        JsonNode recording = capture(body, "recording");
+        JsonNode transcription = capture(body, "transcription");
         Instant now = Instant.now();
         SimulatedCall call;
         synchronized (number) {
@@ -348,6 +350,8 @@ public class CallingSimulator {
                     SimulatedCall.State.RINGING_USER, scriptFor(user));
             call.offerSdp = sdp;
             call.bizOpaqueCallbackData = opaque;
+            call.recording = recording;
+            call.transcription = transcription;
             call.phone = UserPhone.ringing(call.id, config.media(), call.script.toneHz());
             number.calls.put(call.id, call);
         }
@@ -495,6 +499,25 @@ public class CallingSimulator {
         return opaque;
     }
 
+    /**
+     * A {@code recording} / {@code transcription} object of connect or accept (spec §1): {@code status} ENABLED or
+     * DISABLED, {@code purpose} at most 250 characters; anything else is refused with 100.
+     */
+    private static JsonNode capture(JsonNode body, String field) {
+        JsonNode option = body.get(field);
+        if (option == null || option.isNull()) {
+            return null;
+        }
+        String status = option.path("status").asText("");
+        if (!option.isObject() || !(status.equals("ENABLED") || status.equals("DISABLED"))) {
+            throw GraphError.invalidParameter(field + ".status must be ENABLED or DISABLED");
+        }
+        if (option.path("purpose").asText("").length() > 250) {
+            throw GraphError.invalidParameter(field + ".purpose must be at most 250 characters");
+        }
+        return option;
+    }
+
     private static boolean dtls(SimulatedNumber number) {
         return !"SDES".equals(number.calling.path("srtp_key_exchange_protocol").asText());
     }
@@ -531,6 +554,8 @@ public class CallingSimulator {
     private Map<String, Object> accept(SimulatedNumber number, JsonNode body) {
         String sdp = session(body, "answer");
         String opaque = opaque(body);
+        JsonNode recording = capture(body, "recording");
+        JsonNode transcription = capture(body, "transcription");
         synchronized (number) {
             SimulatedCall call = userInitiatedWaiting(number, body, "accept");
             SdpCheck.validate(sdp, "answer", dtls(number), config.strictCandidates());
@@ -545,6 +570,12 @@ public class CallingSimulator {
             call.phone.countPacketsBeforeAccept(); // before the 200: Meta counts the first packet as the answer
             if (opaque != null) {
                 call.bizOpaqueCallbackData = opaque;
+            }
+            if (recording != null) {
+                call.recording = recording;
+            }
+            if (transcription != null) {
+                call.transcription = transcription;
             }
             call.state = SimulatedCall.State.ACTIVE;
             call.acceptedAt = Instant.now();
@@ -596,6 +627,12 @@ public class CallingSimulator {
             if (!call.live()) {
                 throw GraphError.invalidParameter("The call has already ended (" + call.endReason + ")");
             }
+            if (call.direction == SimulatedCall.Direction.USER_INITIATED
+                    && (call.state == SimulatedCall.State.RINGING_BUSINESS
+                    || call.state == SimulatedCall.State.PREACCEPTED)) {
+                throw GraphError.invalidParameter("The call has not been accepted: decline it with reject, "
+                        + "not terminate");
+            }
             if (call.direction == SimulatedCall.Direction.BUSINESS_INITIATED && !call.answered()) {
                 LOG.infof("simulator: call %s: terminated by the business before pick-up; counted as unanswered "
                         + "(spec open question 8)", call.id);
@@ -616,6 +653,7 @@ public class CallingSimulator {
         call.errorCode = error == null ? null : error.code();
         call.timers.forEach(t -> t.cancel(false));
         queueTerminate(number, call, status, error);
+        queueMetaMedia(number, call);
         if (call.direction == SimulatedCall.Direction.BUSINESS_INITIATED && !call.answered()) {
             unanswered(number, call.userWaId);
         }
@@ -660,6 +698,15 @@ public class CallingSimulator {
 
     /** The user calls the business: the phone makes an offer, the connect webhook carries it. */
     public String placeUserCall(String phoneNumberId, String waId, Double toneHz, Duration hangUpAfter) {
+        return placeUserCall(phoneNumberId, waId, toneHz, hangUpAfter, null, null);
+    }
+
+    /**
+     * The user calls the business; {@code deeplinkPayload} (a {@code wa.me/call/…?biz_payload=} link) or
+     * {@code ctaPayload} (a voice-call button) ride on the connect and terminate webhooks, as Meta sends them.
+     */
+    public String placeUserCall(String phoneNumberId, String waId, Double toneHz, Duration hangUpAfter,
+                                String deeplinkPayload, String ctaPayload) {
         SimulatedNumber number = number(phoneNumberId);
         String user = normaliseWaId(waId);
         SimulatedCall call;
@@ -676,6 +723,8 @@ public class CallingSimulator {
                     base.permissionRequestReply());
             call = new SimulatedCall(newCallId(), number.phoneNumberId, user, SimulatedCall.Direction.USER_INITIATED,
                     SimulatedCall.State.RINGING_BUSINESS, script);
+            call.deeplinkPayload = deeplinkPayload;
+            call.ctaPayload = ctaPayload;
             call.phone = UserPhone.create(call.id, config.media(), script.toneHz());
             number.calls.put(call.id, call);
         }
@@ -893,8 +942,11 @@ public class CallingSimulator {
             throw GraphError.invalidParameter("messaging_product must be \"whatsapp\"");
         }
         String to = text(body.get("to"));
-        if (to == null || !WA_ID.matcher(to).matches()) {
-            throw GraphError.invalidParameter("'to' must be a phone number in international format");
+        if (to == null && WhatsAppUserId.isBsuid(text(body.get("recipient")))) {
+            to = text(body.get("recipient")); // a user known only by BSUID
+        } else if (to == null || !WA_ID.matcher(to).matches()) {
+            throw GraphError.invalidParameter("'to' must be a phone number in international format (or "
+                    + "'recipient' a BSUID)");
         }
         String user = normaliseWaId(to);
         String type = body.path("type").asText("");
@@ -1001,6 +1053,7 @@ public class CallingSimulator {
             if (calling.has("call_hours") && !calling.path("call_hours").has("holiday_schedule")) {
                 ((ObjectNode) updated.get("call_hours")).remove("holiday_schedule");
             }
+            SettingsCheck.storeTimesAsHhmm(updated.path("call_hours")); // "08:00" is taken, "0800" is kept
             number.calling = updated;
         }
         return Map.of("success", true);
@@ -1077,6 +1130,14 @@ public class CallingSimulator {
         item.put("direction", call.direction.name());
         if (call.bizOpaqueCallbackData != null) {
             item.put("biz_opaque_callback_data", call.bizOpaqueCallbackData);
+        }
+        if (!bic && (event.equals("connect") || event.equals("terminate"))) {
+            if (call.deeplinkPayload != null) {
+                item.put("deeplink_payload", call.deeplinkPayload);
+            }
+            if (call.ctaPayload != null) {
+                item.put("cta_payload", call.ctaPayload);
+            }
         }
         return item;
     }
@@ -1170,6 +1231,43 @@ public class CallingSimulator {
         }
     }
 
+    /**
+     * After a picked-up call with Meta-native recording or transcription ENABLED ends: {@code call_recording_available}
+     * (an ogg/opus audio) and {@code call_transcription_available} (a JSON document) on the {@code calls} field, with
+     * media ids (spec §4.6). Lock held.
+     */
+    private void queueMetaMedia(SimulatedNumber number, SimulatedCall call) {
+        if (call.acceptedAt == null) {
+            return;
+        }
+        queueMetaMedia(number, call, call.recording, "call_recording_available", "call_recording", "audio",
+                "audio/ogg; codecs=opus");
+        queueMetaMedia(number, call, call.transcription, "call_transcription_available", "call_transcript",
+                "document", "application/json");
+    }
+
+    private void queueMetaMedia(SimulatedNumber number, SimulatedCall call, JsonNode asked, String event,
+                                String container, String kind, String mimeType) {
+        if (asked == null || !"ENABLED".equals(asked.path("status").asText())) {
+            return;
+        }
+        ObjectNode envelope = envelope(number, "calls", contacts(call.userWaId));
+        ObjectNode item = callItem(number, call, event);
+        mediaObject(item.putObject(container).putObject(kind), mimeType);
+        value(envelope).putArray("calls").add(item);
+        queue(call, event, envelope);
+    }
+
+    private static void mediaObject(ObjectNode media, String mimeType) {
+        String id = String.valueOf(1_000_000_000_000_000L + Math.floorMod(RANDOM.nextLong(), 1_000_000_000_000_000L));
+        byte[] sha = new byte[32];
+        RANDOM.nextBytes(sha);
+        media.put("id", id);
+        media.put("sha256", Base64.getEncoder().encodeToString(sha));
+        media.put("mime_type", mimeType);
+        media.put("url", "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=" + id);
+    }
+
     private void queuePermissionReply(SimulatedNumber number, String user, String response, boolean permanent,
                                       Instant expiresAt, String source, String contextId) {
         ObjectNode envelope = envelope(number, "messages", contacts(user));
@@ -1258,6 +1356,8 @@ public class CallingSimulator {
         report.put("offerSdp", call.offerSdp);
         report.put("answerSdp", call.answerSdp);
         report.put("preAccepted", call.preAcceptSdp != null);
+        report.put("recording", call.recording);
+        report.put("transcription", call.transcription);
         report.put("phone", call.phone == null ? Map.of() : call.phone.report());
         report.put("webhooks", call.webhooks.stream().map(WebhookDelivery.Record::report).toList());
         return report;

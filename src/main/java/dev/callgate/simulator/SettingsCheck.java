@@ -117,6 +117,21 @@ final class SettingsCheck {
         }
     }
 
+    /** Rewrites every time of a (validated) {@code call_hours} block as Meta keeps it: "HHMM" (spec §3). */
+    static void storeTimesAsHhmm(JsonNode hours) {
+        java.util.List<JsonNode> slots = new ArrayList<>();
+        hours.path("weekly_operating_hours").forEach(slots::add);
+        hours.path("holiday_schedule").forEach(slots::add);
+        for (JsonNode slot : slots) {
+            for (String field : List.of("open_time", "close_time", "start_time", "end_time")) {
+                if (slot.isObject() && slot.hasNonNull(field)) {
+                    ((com.fasterxml.jackson.databind.node.ObjectNode) slot).put(field,
+                            slot.get(field).asText().replace(":", ""));
+                }
+            }
+        }
+    }
+
     /** "HHMM" (and "HH:MM", seen in one sample) as minutes of the day. */
     private static int minutes(String time) {
         Matcher m = TIME.matcher(time);

@@ -29,6 +29,12 @@ final class SimulatedCall {
     Instant endedAt;
     String endReason;
     Integer errorCode;
+    /** User-initiated: what the caller's entry point carried (a wa.me/call link, a voice-call button). */
+    String deeplinkPayload;
+    String ctaPayload;
+    /** Meta-native recording / transcription asked for on connect or accept (their JSON), or null. */
+    com.fasterxml.jackson.databind.JsonNode recording;
+    com.fasterxml.jackson.databind.JsonNode transcription;
     /** The terminate webhook puts its errors inside the call item (Meta's field table) instead of beside it. */
     boolean errorsInItem;
     UserPhone phone;

@@ -52,7 +52,8 @@ public class SimulatorAdmin {
     public record ReplyRequest(String response, Boolean permanent, String messageId, String phoneNumberId) {
     }
 
-    public record PlaceCallRequest(String phoneNumberId, Double toneHz, Long hangUpAfterMs) {
+    public record PlaceCallRequest(String phoneNumberId, Double toneHz, Long hangUpAfterMs, String deeplinkPayload,
+                                   String ctaPayload) {
     }
 
     public record FaultRequest(Integer httpStatus, Integer code, Long delayMs, Integer count, Boolean afterApplying) {
@@ -144,7 +145,8 @@ public class SimulatorAdmin {
     public Response placeCall(@RestPath String waId, PlaceCallRequest request) {
         String callId = simulator.placeUserCall(number(request == null ? null : request.phoneNumberId()), waId,
                 request == null ? null : request.toneHz(),
-                request == null || request.hangUpAfterMs() == null ? null : Duration.ofMillis(request.hangUpAfterMs()));
+                request == null || request.hangUpAfterMs() == null ? null : Duration.ofMillis(request.hangUpAfterMs()),
+                request == null ? null : request.deeplinkPayload(), request == null ? null : request.ctaPayload());
         return Response.status(Response.Status.CREATED).entity(Map.of("callId", callId)).build();
     }
 

@@ -62,6 +62,26 @@ class CallCommandTest {
     }
 
     @Test
+    void metaNativeRecordingAndTranscriptionAreReadIntoMetasShapeAndChecked() throws Exception {
+        CallCommand.Initiate initiate = (CallCommand.Initiate) parse("""
+                {"type":"call.initiate","commandId":"m1","callRef":"m1","phoneNumberId":"1065","to":"4915112345678",
+                 "recording":{"status":"enabled","purpose":"quality assurance","announcementLanguage":"en_US"},
+                 "transcription":{"status":"DISABLED"}}""");
+        assertThat(initiate.call().recording().toString())
+                .isEqualTo("{\"status\":\"ENABLED\",\"purpose\":\"quality assurance\",\"announcement_language\":\"en_US\"}");
+        assertThat(initiate.call().transcription().path("status").asText()).isEqualTo("DISABLED");
+        CallCommand.Accept accept = (CallCommand.Accept) parse("""
+                {"type":"call.accept","commandId":"m2","callId":"wacid.A+/=","transcription":{"status":"ENABLED"}}""");
+        assertThat(accept.transcription().path("status").asText()).isEqualTo("ENABLED");
+        assertThatThrownBy(() -> parse("""
+                {"type":"call.initiate","commandId":"m3","callRef":"m3","phoneNumberId":"1065","to":"4915112345678",
+                 "recording":{"status":"ON","purpose":"%s"}}""".formatted("x".repeat(251))))
+                .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())
+                        .anyMatch(p -> p.contains("recording.status is ENABLED or DISABLED"))
+                        .anyMatch(p -> p.contains("recording.purpose is text of at most 250")));
+    }
+
+    @Test
     void acceptWithoutACallOrWithARecordingChoiceIsRefusedWithTheReasons() {
         assertThatThrownBy(() -> parse("{\"type\":\"call.reject\",\"commandId\":\"r2\"}"))
                 .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())

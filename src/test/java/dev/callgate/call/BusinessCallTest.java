@@ -234,6 +234,34 @@ class BusinessCallTest {
     }
 
     @Test
+    void metaNativeRecordingAndTranscriptionAreAskedForAndTheirMediaIdsPublished() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 200, "hangUpAfterMs", 1500);
+        String callRef = "capture-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, """
+                    {"type":"call.initiate","commandId":"%s","callRef":"%s","phoneNumberId":"%s","to":"%s",
+                     "recording":{"status":"ENABLED","purpose":"quality"},"transcription":{"status":"ENABLED"}}"""
+                    .formatted(UUID.randomUUID(), callRef, PNID, user));
+            JsonNode recording = CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.recording_available"), 1).get(0));
+            JsonNode transcript = CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.transcription_available"), 1).get(0));
+            assertThat(recording.path("metaRecording").path("mediaId").asText()).isNotBlank();
+            assertThat(recording.path("metaRecording").path("mimeType").asText()).startsWith("audio/ogg");
+            assertThat(transcript.path("metaTranscript").path("mediaId").asText()).isNotBlank();
+            String callId = recording.path("whatsappCallId").asText();
+            // what connect carried to Meta
+            assertThat(SimulatorAdminClient.call(callId).getString("recording.status")).isEqualTo("ENABLED");
+            assertThat(SimulatorAdminClient.call(callId).getString("recording.purpose")).isEqualTo("quality");
+            assertThat(SimulatorAdminClient.call(callId).getString("transcription.status")).isEqualTo("ENABLED");
+            given().get("/v1/calls/" + callRef).then().statusCode(200)
+                    .body("meta.recordingMediaId", equalTo(recording.path("metaRecording").path("mediaId").asText()))
+                    .body("meta.transcriptMediaId", equalTo(transcript.path("metaTranscript").path("mediaId").asText()));
+        }
+    }
+
+    @Test
     void rejectedCallEndsRejected() {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "reject", true, "answerAfterMs", 200);

@@ -204,6 +204,21 @@ class UserCallTest {
     }
 
     @Test
+    void theEntryPointsPayloadReachesTheIncomingEvent() {
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = given().contentType(ContentType.JSON).body(java.util.Map.of("phoneNumberId", BY_COMMAND,
+                            "toneHz", 660.0, "deeplinkPayload", "campaign-7", "ctaPayload", "button-order-12"))
+                    .post("/simulator/users/" + Webhooks.newUser() + "/calls").then().statusCode(201)
+                    .extract().path("callId");
+            JsonNode incoming = awaitEvent(events, callId, "incoming");
+            assertThat(incoming.path("deeplinkPayload").asText()).isEqualTo("campaign-7");
+            assertThat(incoming.path("ctaPayload").asText()).isEqualTo("button-order-12");
+            Commands.send(callId, Commands.reject("reject-" + UUID.randomUUID(), callId));
+            awaitEvent(events, callId, "ended");
+        }
+    }
+
+    @Test
     void aCallNobodyDecidesOnIsRejectedWhenTheAcceptWindowCloses() {
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
             String callId = SimulatorAdminClient.placeCall(Webhooks.newUser(), BY_COMMAND, 660.0, null);
@@ -226,8 +241,12 @@ class UserCallTest {
             given().urlEncodingEnabled(false).contentType(ContentType.JSON).body("{\"media\":{\"prompt\":\"nope\"}}")
                     .post("/v1/calls/" + Webhooks.segment(callId) + "/accept").then().statusCode(400)
                     .body("detail", org.hamcrest.Matchers.containsString("media.prompt 'nope' does not exist"));
-            given().urlEncodingEnabled(false).contentType(ContentType.JSON).body("{\"media\":{\"tone\":880}}")
+            given().urlEncodingEnabled(false).contentType(ContentType.JSON)
+                    .body("{\"media\":{\"tone\":880},\"recording\":{\"status\":\"ENABLED\",\"purpose\":\"support\"}}")
                     .post("/v1/calls/" + Webhooks.segment(callId) + "/accept").then().statusCode(202);
+            // Meta-native recording rode on accept
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getString("recording.purpose")).isEqualTo("support"));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
                             .isCloseTo(880, within(15.0)));

@@ -109,6 +109,11 @@ class CloudApiClientTest {
         String rejected = SimulatorAdminClient.placeCall(other, 550);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> SimulatorAdminClient.call(rejected).getString("offerSdp") != null);
+        // a ringing user call is declined with reject; Meta refuses terminate for it
+        CloudApiException notYet = graphError(() -> client.terminate(PNID, rejected).await()
+                .atMost(Duration.ofSeconds(10)));
+        assertThat(notYet.error()).isEqualTo(CallingError.INVALID_PARAMETER);
+        assertThat(notYet.graphMessage() + notYet.details().orElse("")).contains("reject");
         client.reject(PNID, rejected).await().atMost(Duration.ofSeconds(10));
         assertThat(SimulatorAdminClient.call(rejected).getString("endReason")).isEqualTo("business_rejected");
     }
@@ -162,11 +167,14 @@ class CloudApiClientTest {
         hours.put("status", "ENABLED");
         hours.put("timezone_id", "Europe/Berlin");
         hours.putArray("weekly_operating_hours").addObject()
-                .put("day_of_week", "MONDAY").put("open_time", "0900").put("close_time", "1700");
+                .put("day_of_week", "MONDAY").put("open_time", "09:00").put("close_time", "1700");
         client.updateCallingSettings(PNID, update).await().atMost(Duration.ofSeconds(10));
         var settings = client.callingSettings(PNID).await().atMost(Duration.ofSeconds(10));
         assertThat(settings.path("callback_permission_status").asText()).isEqualTo("ENABLED");
         assertThat(settings.path("call_hours").path("timezone_id").asText()).isEqualTo("Europe/Berlin");
+        // Meta takes "HH:MM" (one of its samples uses it) and keeps "HHMM"
+        assertThat(settings.path("call_hours").path("weekly_operating_hours").path(0).path("open_time").asText())
+                .isEqualTo("0900");
 
         hours.put("timezone_id", "Mars/Olympus_Mons");
         CloudApiException error = graphError(() -> client.updateCallingSettings(PNID, update)

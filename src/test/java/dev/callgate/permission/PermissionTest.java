@@ -123,12 +123,22 @@ class PermissionTest {
     void aReplyFromAUserKnownOnlyByBsuidIsAttributedToTheBsuid() {
         String user = Webhooks.newBsuidUser();
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
-            SimulatorAdminClient.grant(user, "permanent"); // the reply names the user by from_user_id only
-            JsonNode granted = awaitEvent(events, user, "granted");
-            assertThat(granted.path("status").asText()).isEqualTo("permanent");
-            assertThat(granted.path("waId").asText()).isEqualTo(user);
+            // a request goes to them by recipient; their reply names them by from_user_id only
+            Commands.send(user, """
+                    {"type":"permission.request","commandId":"%s","phoneNumberId":"%s","recipient":"%s"}"""
+                    .formatted(UUID.randomUUID(), PNID, user));
+            assertThat(awaitEvent(events, user, "requested").path("messageId").asText()).startsWith("wamid.");
+            SimulatorAdminClient.reply(user, "accept", false);
+            assertThat(awaitEvent(events, user, "granted").path("status").asText()).isEqualTo("temporary");
         }
-        assertThat(view(user).getString("status")).isEqualTo("permanent");
+        String other = Webhooks.newBsuidUser();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            SimulatorAdminClient.grant(other, "permanent"); // from the business profile, by from_user_id only
+            JsonNode granted = awaitEvent(events, other, "granted");
+            assertThat(granted.path("status").asText()).isEqualTo("permanent");
+            assertThat(granted.path("waId").asText()).isEqualTo(other);
+        }
+        assertThat(view(other).getString("status")).isEqualTo("permanent");
     }
 
     @Test

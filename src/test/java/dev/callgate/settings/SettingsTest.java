@@ -74,6 +74,14 @@ class SettingsTest {
     }
 
     @Test
+    void sdesIsRefusedBecauseCallgatesMediaIsDtlsOnly() {
+        JsonPath problem = post("{\"srtp_key_exchange_protocol\":\"SDES\"}", 400);
+        assertThat(problem.getList("problems", String.class))
+                .anySatisfy(p -> assertThat(p).contains("SDES is refused").contains("DTLS-SRTP only"));
+        post("{\"srtp_key_exchange_protocol\":\"DTLS\"}", 200);
+    }
+
+    @Test
     void everyProblemIsNamedAtOnceAndNothingIsSent() {
         String before = given().get(PATH).then().statusCode(200).extract().asString();
         JsonPath problem = post("""
