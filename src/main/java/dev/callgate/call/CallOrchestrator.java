@@ -225,6 +225,7 @@ public class CallOrchestrator {
         }
         return Call.findByWhatsappId(record.callId()).chain(call -> {
             if (call != null) {
+                learnUser(call, record);
                 if (signal.get() instanceof CallSignal.Terminated terminated) {
                     call.recordMetaTerminate(terminated); // kept even when the call had already ended
                 }
@@ -260,6 +261,24 @@ public class CallOrchestrator {
         }
         return transition(call, new CallSignal.ConnectSent(record.callId()), record.receivedAt())
                 .chain(first -> transition(call, signal, record.receivedAt()).map(first::then));
+    }
+
+    /**
+     * Completes what we know of the user from a webhook of their call: Meta names them by phone number and by BSUID
+     * ({@code contacts[]}, {@code to_user_id}, {@code recipient_user_id}, …), and events carry both once known.
+     */
+    private static void learnUser(Call call, WebhookRecord record) {
+        JsonNode item = record.item();
+        JsonNode contact = record.contacts() == null ? null : record.contacts().path(0);
+        boolean business = call.direction == CallDirection.BUSINESS_INITIATED;
+        if (call.userId == null) {
+            call.userId = firstText(contact == null ? null : contact.get("user_id"),
+                    item.get(business ? "to_user_id" : "from_user_id"), item.get("recipient_user_id"));
+        }
+        if (call.userWaId == null) {
+            call.userWaId = firstText(contact == null ? null : contact.get("wa_id"),
+                    business ? item.get("recipient_id") : item.get("from"));
+        }
     }
 
     /** Meta's recording or transcript of a call is ready: kept on the call and published with its media id. */

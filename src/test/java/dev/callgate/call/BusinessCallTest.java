@@ -76,6 +76,9 @@ class BusinessCallTest {
             JsonNode ended = CloudEvents.data(all.get(0));
             assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
             assertThat(ended.path("durationSeconds").asLong()).isBetween(2L, 4L);
+            // the user, called by number, is named by both ids once Meta's webhooks gave the BSUID
+            assertThat(ended.path("to").asText()).isEqualTo(user);
+            assertThat(ended.path("recipient").asText()).startsWith("US.");
             // Meta's own record of the call (what it bills) beside Callgate's times
             assertThat(ended.path("meta").path("status").asText()).isEqualTo("COMPLETED");
             assertThat(ended.path("meta").path("durationSeconds").asLong()).isBetween(2L, 4L);
