@@ -3,7 +3,9 @@
  * entities and their persistence, and the consumers that feed them (webhooks, commands, media events).
  *
  * Also: restart recovery and instance heartbeats, media commands for calls held by another instance, the drain on
- * shutdown.
+ * shutdown; webhooks that never find their call (parking and its expiry, recovery of a lost connect answer through
+ * our {@code biz_opaque_callback_data} correlation); prompt checks when a command arrives; Meta-native recording and
+ * transcription.
  *
  * <p>May use: {@code cloudapi}, {@code media}, {@code permission} through their interfaces; {@code events} (the
  * outbox); {@code runtime}; Hibernate Reactive Panache; the {@code callgate.webhooks} contract
