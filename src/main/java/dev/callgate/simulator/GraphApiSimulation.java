@@ -47,7 +47,7 @@ public class GraphApiSimulation {
     public CompletionStage<Response> calls(@RestPath String phoneNumberId, @RestHeader("Authorization") String auth,
                                            String body) {
         simulator.checkToken(auth);
-        return simulator.calls(phoneNumberId, json(body)).thenApply(r -> Response.ok(r).build());
+        return simulator.callActions().act(phoneNumberId, json(body)).thenApply(r -> Response.ok(r).build());
     }
 
     @GET
@@ -56,7 +56,8 @@ public class GraphApiSimulation {
     public Response callPermissions(@RestPath String phoneNumberId, @RestHeader("Authorization") String auth,
                                     @RestQuery("user_wa_id") String userWaId, @RestQuery String recipient) {
         simulator.checkToken(auth);
-        return Response.ok(simulator.callPermissions(phoneNumberId, userWaId != null ? userWaId : recipient)).build();
+        return Response.ok(simulator.permissions().callPermissions(phoneNumberId,
+                userWaId != null ? userWaId : recipient)).build();
     }
 
     @GET
@@ -64,7 +65,7 @@ public class GraphApiSimulation {
     @Operation(summary = "The number's settings, calling included")
     public Response settings(@RestPath String phoneNumberId, @RestHeader("Authorization") String auth) {
         simulator.checkToken(auth);
-        return Response.ok(simulator.settings(phoneNumberId)).build();
+        return Response.ok(simulator.settings().get(phoneNumberId)).build();
     }
 
     @POST
@@ -73,7 +74,7 @@ public class GraphApiSimulation {
     public Response updateSettings(@RestPath String phoneNumberId, @RestHeader("Authorization") String auth,
                                    String body) {
         simulator.checkToken(auth);
-        return Response.ok(simulator.updateSettings(phoneNumberId, json(body))).build();
+        return Response.ok(simulator.settings().update(phoneNumberId, json(body))).build();
     }
 
     @POST
@@ -81,7 +82,7 @@ public class GraphApiSimulation {
     @Operation(summary = "Send a message: call permission requests (interactive or template) and others")
     public Response messages(@RestPath String phoneNumberId, @RestHeader("Authorization") String auth, String body) {
         simulator.checkToken(auth);
-        return Response.ok(simulator.messages(phoneNumberId, json(body))).build();
+        return Response.ok(simulator.messages().send(phoneNumberId, json(body))).build();
     }
 
     @POST
@@ -90,7 +91,7 @@ public class GraphApiSimulation {
     public Response createTemplate(@RestPath String phoneNumberId, @RestHeader("Authorization") String auth,
                                    String body) {
         simulator.checkToken(auth);
-        return Response.ok(simulator.createTemplate(phoneNumberId, json(body))).build();
+        return Response.ok(simulator.messages().createTemplate(phoneNumberId, json(body))).build();
     }
 
     private JsonNode json(String body) {

@@ -2,7 +2,9 @@ package dev.callgate.simulator;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 
 /** One call as the simulator (Meta's side) sees it. Guarded by its number's lock. */
@@ -61,5 +63,30 @@ final class SimulatedCall {
 
     boolean answered() {
         return acceptedAt != null;
+    }
+
+    /** The admin report: states, times, end reason, SDPs, the phone's audio and every webhook. Lock held. */
+    Map<String, Object> report() {
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("id", id);
+        report.put("phoneNumberId", phoneNumberId);
+        report.put("user", userWaId);
+        report.put("direction", direction.name());
+        report.put("state", state.name().toLowerCase());
+        report.put("createdAt", createdAt.toString());
+        report.put("ringingAt", ringingAt == null ? null : ringingAt.toString());
+        report.put("acceptedAt", acceptedAt == null ? null : acceptedAt.toString());
+        report.put("endedAt", endedAt == null ? null : endedAt.toString());
+        report.put("endReason", endReason);
+        report.put("errorCode", errorCode);
+        report.put("bizOpaqueCallbackData", bizOpaqueCallbackData);
+        report.put("offerSdp", offerSdp);
+        report.put("answerSdp", answerSdp);
+        report.put("preAccepted", preAcceptSdp != null);
+        report.put("recording", recording);
+        report.put("transcription", transcription);
+        report.put("phone", phone == null ? Map.of() : phone.report());
+        report.put("webhooks", webhooks.stream().map(WebhookDelivery.Record::report).toList());
+        return report;
     }
 }

@@ -29,6 +29,26 @@ final class SimulatedNumber {
         this.calling = calling;
     }
 
+    /** Calling is switched on for the number (settings {@code status}). */
+    boolean callingEnabled() {
+        return "ENABLED".equals(calling.path("status").asText());
+    }
+
+    /** SIP is on: Meta then refuses the Graph calling API (131055). */
+    boolean sipEnabled() {
+        return "ENABLED".equals(calling.path("sip").path("status").asText());
+    }
+
+    /** SRTP keys are exchanged by DTLS (not SDES): SDPs must carry a fingerprint. */
+    boolean dtls() {
+        return !"SDES".equals(calling.path("srtp_key_exchange_protocol").asText());
+    }
+
+    /** A user who calls gets a temporary permission automatically (callback permission status). */
+    boolean grantsPermissionWhenUserCalls() {
+        return "ENABLED".equals(calling.path("callback_permission_status").asText());
+    }
+
     long liveCalls() {
         return calls.values().stream().filter(SimulatedCall::live).count();
     }

@@ -66,8 +66,8 @@ public class SimulatorAdmin {
     @GET
     @Operation(summary = "Numbers served, chaos switches and the default user")
     public Map<String, Object> overview() {
-        UserScript d = simulator.defaultScript();
-        return Map.of("phoneNumberIds", simulator.phoneNumberIds(), "chaos", simulator.chaos(),
+        UserScript d = simulator.scripts().defaultScript();
+        return Map.of("phoneNumberIds", simulator.phoneNumberIds(), "chaos", simulator.faults().chaos(),
                 "defaultUser", Map.of("answerAfterMs", d.answerAfter() == null ? -1 : d.answerAfter().toMillis(),
                         "hangUpAfterMs", d.hangUpAfter() == null ? -1 : d.hangUpAfter().toMillis(),
                         "toneHz", d.toneHz()));
@@ -85,7 +85,7 @@ public class SimulatorAdmin {
     @Path("/users/{waId}")
     @Operation(summary = "Script how a user behaves")
     public Response script(@RestPath String waId, ScriptRequest request) {
-        UserScript d = simulator.defaultScript();
+        UserScript d = simulator.scripts().defaultScript();
         Duration answer = Boolean.TRUE.equals(request.neverAnswer()) ? null
                 : request.answerAfterMs() != null ? Duration.ofMillis(request.answerAfterMs()) : d.answerAfter();
         Duration hangUp = Boolean.TRUE.equals(request.neverHangUp()) ? null
@@ -93,7 +93,7 @@ public class SimulatorAdmin {
         if (request.permissionRequestFails() != null && request.permissionRequestFails() <= 0) {
             throw new IllegalArgumentException("permissionRequestFails must be a positive error code, e.g. 131026");
         }
-        simulator.script(waId, new UserScript(answer, Boolean.TRUE.equals(request.reject()), hangUp,
+        simulator.scripts().script(waId, new UserScript(answer, Boolean.TRUE.equals(request.reject()), hangUp,
                 request.toneHz() != null ? request.toneHz() : d.toneHz(), request.permissionRequestReply(),
                 request.permissionRequestFails()));
         return Response.noContent().build();
@@ -107,7 +107,8 @@ public class SimulatorAdmin {
         if (!type.equals("temporary") && !type.equals("permanent")) {
             throw new IllegalArgumentException("type must be temporary or permanent");
         }
-        simulator.grant(number(request == null ? null : request.phoneNumberId()), waId, type.equals("permanent"));
+        simulator.permissions().grant(number(request == null ? null : request.phoneNumberId()), waId,
+                type.equals("permanent"));
         return Response.noContent().build();
     }
 
@@ -115,7 +116,7 @@ public class SimulatorAdmin {
     @Path("/users/{waId}/permission")
     @Operation(summary = "The user revokes call permission")
     public Response revoke(@RestPath String waId, @RestQuery String phoneNumberId) {
-        simulator.revoke(number(phoneNumberId), waId);
+        simulator.permissions().revoke(number(phoneNumberId), waId);
         return Response.noContent().build();
     }
 
@@ -123,7 +124,7 @@ public class SimulatorAdmin {
     @Path("/users/{waId}/permission-requests")
     @Operation(summary = "The user's permission requests with their message status webhooks (sent, delivered or failed)")
     public List<Map<String, Object>> permissionRequests(@RestPath String waId, @RestQuery String phoneNumberId) {
-        return simulator.permissionRequests(number(phoneNumberId), waId);
+        return simulator.messages().permissionRequests(number(phoneNumberId), waId);
     }
 
     @POST
@@ -134,7 +135,7 @@ public class SimulatorAdmin {
         if (!response.equals("accept") && !response.equals("reject")) {
             throw new IllegalArgumentException("response must be accept or reject");
         }
-        simulator.replyToPermissionRequest(number(request.phoneNumberId()), waId, response,
+        simulator.permissions().reply(number(request.phoneNumberId()), waId, response,
                 Boolean.TRUE.equals(request.permanent()), request.messageId());
         return Response.noContent().build();
     }
@@ -143,7 +144,8 @@ public class SimulatorAdmin {
     @Path("/users/{waId}/calls")
     @Operation(summary = "The user calls the business (user-initiated call); returns the call id")
     public Response placeCall(@RestPath String waId, PlaceCallRequest request) {
-        String callId = simulator.placeUserCall(number(request == null ? null : request.phoneNumberId()), waId,
+        String callId = simulator.calls().placeUserCall(number(request == null ? null : request.phoneNumberId()),
+                waId,
                 request == null ? null : request.toneHz(),
                 request == null || request.hangUpAfterMs() == null ? null : Duration.ofMillis(request.hangUpAfterMs()),
                 request == null ? null : request.deeplinkPayload(), request == null ? null : request.ctaPayload());
@@ -154,7 +156,7 @@ public class SimulatorAdmin {
     @Path("/calls/{callId}/{action: answer|reject|hangup}")
     @Operation(summary = "The user on this call answers, rejects or hangs up now")
     public Response userAction(@RestPath String callId, @RestPath String action) {
-        simulator.userAction(callId, action);
+        simulator.calls().userAction(callId, action);
         return Response.noContent().build();
     }
 
@@ -166,7 +168,7 @@ public class SimulatorAdmin {
     @Path("/calls/{callId}/fail")
     @Operation(summary = "The call fails on the user's side: Meta's terminate says FAILED, with or without an error")
     public Response fail(@RestPath String callId, FailRequest request) {
-        simulator.fail(callId, request == null ? null : request.code(),
+        simulator.calls().fail(callId, request == null ? null : request.code(),
                 request != null && Boolean.TRUE.equals(request.errorsInItem()));
         return Response.noContent().build();
     }
@@ -175,41 +177,41 @@ public class SimulatorAdmin {
     @Path("/calls/{callId}")
     @Operation(summary = "What happened on a call: states, webhooks, SDPs and the audio the user's phone heard")
     public Map<String, Object> call(@RestPath String callId) {
-        return simulator.report(callId);
+        return simulator.calls().report(callId);
     }
 
     @GET
     @Path("/calls")
     public List<Map<String, Object>> calls() {
-        return simulator.calls();
+        return simulator.calls().reports();
     }
 
     @PUT
     @Path("/chaos")
     @Operation(summary = "Chaos switches: duplicate, reorder, connectBeforeResponse, delayMs, acceptedDelayMs, acceptedNever")
     public Map<String, Object> chaos(ChaosRequest request) {
-        simulator.chaos(Boolean.TRUE.equals(request.duplicate()), Boolean.TRUE.equals(request.reorder()),
+        simulator.faults().chaos(Boolean.TRUE.equals(request.duplicate()), Boolean.TRUE.equals(request.reorder()),
                 Boolean.TRUE.equals(request.connectBeforeResponse()),
                 request.delayMs() == null ? 0 : request.delayMs(),
                 request.acceptedDelayMs() == null ? 0 : request.acceptedDelayMs(),
                 Boolean.TRUE.equals(request.acceptedNever()));
-        return simulator.chaos();
+        return simulator.faults().chaos();
     }
 
     @PUT
     @Path("/faults/{action}")
     @Operation(summary = "Test hook: answer the next `count` requests of an action with an error, or delay them")
     public Map<String, Object> fault(@RestPath String action, FaultRequest request) {
-        simulator.fault(action, request.httpStatus() == null ? 0 : request.httpStatus(),
+        simulator.faults().arm(action, request.httpStatus() == null ? 0 : request.httpStatus(),
                 request.code() == null ? 138004 : request.code(), request.delayMs() == null ? 0 : request.delayMs(),
                 request.count() == null ? 1 : request.count(), Boolean.TRUE.equals(request.afterApplying()));
-        return simulator.faults();
+        return simulator.faults().report();
     }
 
     @GET
     @Path("/faults")
     public Map<String, Object> faults() {
-        return simulator.faults();
+        return simulator.faults().report();
     }
 
     private String number(String phoneNumberId) {
