@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -99,6 +101,24 @@ class ProdProfileIT {
         } finally {
             process.destroy();
             process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The simulator is left out of the packaged application altogether, not only switched off (pom: prod-jar). */
+    @Test
+    void carriesNoSimulatorClasses() throws Exception {
+        List<Path> jars;
+        try (var files = Files.list(Path.of("target/quarkus-app/app"))) {
+            jars = new java.util.ArrayList<>(files.filter(f -> f.toString().endsWith(".jar")).toList());
+        }
+        assertThat(jars).as("the application jar").isNotEmpty();
+        jars.add(Path.of("target/quarkus-app/quarkus/generated-bytecode.jar"));
+        for (Path jar : jars) {
+            try (JarFile file = new JarFile(jar.toFile())) {
+                List<String> simulator = file.stream().map(JarEntry::getName)
+                        .filter(name -> name.startsWith("dev/callgate/simulator/")).toList();
+                assertThat(simulator).as("simulator entries in " + jar).isEmpty();
+            }
         }
     }
 

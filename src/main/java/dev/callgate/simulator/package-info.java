@@ -15,6 +15,6 @@
  * {@code cloudapi}'s {@link dev.callgate.cloudapi.CallingError} (the table of codes both sides are built to) and
  * {@link dev.callgate.cloudapi.WhatsAppUserId} (what a BSUID looks like); the JDK HTTP client for webhooks. Nothing
  * else of Callgate. Every bean and endpoint is behind the build-time switch {@code callgate.simulator.enabled}, false
- * in the prod build.
+ * in the prod build; the packaged application does not carry these classes at all (see {@code pom.xml}).
  */
 package dev.callgate.simulator;
