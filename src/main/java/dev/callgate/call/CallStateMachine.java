@@ -222,23 +222,9 @@ public final class CallStateMachine {
                 : Transition.to(applied, new ApplyAnswer(sdp));
     }
 
+    /** Meta's ACCEPTED status: the user picked up (unless the user's audio told us first). */
     private static Transition accepted(CallSnapshot call) {
-        if (call.direction() != CallDirection.BUSINESS_INITIATED || call.pickedUp()) {
-            return Transition.unchanged(call);
-        }
-        if (call.state() == TERMINATING) {
-            return Transition.to(call.withPickedUp()); // the user picked up as we hung up
-        }
-        if (call.state() != DIALING && call.state() != RINGING) {
-            return Transition.unchanged(call);
-        }
-        CallSnapshot picked = call.withPickedUp();
-        return call.mediaUp()
-                ? Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.RING_TIMEOUT), new PlayMedia(),
-                new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
-                new Publish(CallEventType.CONNECTED))
-                : Transition.to(picked.withState(CONNECTING), new CancelTimer(CallTimer.RING_TIMEOUT),
-                new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
+        return pickedUp(call, false);
     }
 
     /**
@@ -247,6 +233,15 @@ public final class CallStateMachine {
      * nothing, and the terminate that ends it is COMPLETED, never NO_ANSWER.
      */
     private static Transition userAudioHeard(CallSnapshot call) {
+        return pickedUp(call, true);
+    }
+
+    /**
+     * The pick-up of a business-initiated call, by whichever sign came first: with media up the call is ACTIVE and its
+     * audio starts from its beginning; without, CONNECTING until media connects. {@code mediaEvidence}: the sign is
+     * the user's audio itself, so media is up.
+     */
+    private static Transition pickedUp(CallSnapshot call, boolean mediaEvidence) {
         if (call.direction() != CallDirection.BUSINESS_INITIATED || call.pickedUp()) {
             return Transition.unchanged(call);
         }
@@ -256,10 +251,13 @@ public final class CallStateMachine {
         if (call.state() != DIALING && call.state() != RINGING) {
             return Transition.unchanged(call);
         }
-        CallSnapshot picked = (call.mediaUp() ? call : call.withMediaUp()).withPickedUp();
-        return Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.RING_TIMEOUT), new PlayMedia(),
+        CallSnapshot picked = (mediaEvidence && !call.mediaUp() ? call.withMediaUp() : call).withPickedUp();
+        return picked.mediaUp()
+                ? Transition.to(picked.withState(ACTIVE), new CancelTimer(CallTimer.RING_TIMEOUT), new PlayMedia(),
                 new StartTimer(CallTimer.MAX_DURATION), new Publish(CallEventType.ACCEPTED),
-                new Publish(CallEventType.CONNECTED));
+                new Publish(CallEventType.CONNECTED))
+                : Transition.to(picked.withState(CONNECTING), new CancelTimer(CallTimer.RING_TIMEOUT),
+                new StartTimer(CallTimer.CONNECT_TIMEOUT), new Publish(CallEventType.ACCEPTED));
     }
 
     private static Transition rejected(CallSnapshot call) {
