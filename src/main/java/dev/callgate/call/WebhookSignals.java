@@ -118,7 +118,10 @@ final class WebhookSignals {
             return null;
         }
         Long seconds = node.isNumber() ? Long.valueOf(node.asLong()) : parse(node.asText());
-        return seconds == null ? null : java.time.Instant.ofEpochSecond(seconds);
+        if (seconds == null || Math.abs(seconds) > java.time.Instant.MAX.getEpochSecond()) {
+            return null; // unreadable or out of range: as if absent
+        }
+        return java.time.Instant.ofEpochSecond(seconds);
     }
 
     private static Long parse(String text) {

@@ -16,13 +16,11 @@ final class Lenient {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return Optional.empty();
         }
-        if (node.isNumber()) {
-            return Optional.of(Instant.ofEpochSecond(node.asLong()));
-        }
         try {
-            return Optional.of(Instant.ofEpochSecond(Long.parseLong(node.asText().trim())));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
+            return Optional.of(Instant.ofEpochSecond(node.isNumber() ? node.asLong()
+                    : Long.parseLong(node.asText().trim())));
+        } catch (NumberFormatException | java.time.DateTimeException e) {
+            return Optional.empty(); // unreadable or out of range
         }
     }
 

@@ -206,7 +206,11 @@ public class WebhookSplitter {
         return null;
     }
 
-    /** Unix seconds as a string (Meta's usual form) or a number; null when absent or unreadable. */
+    /**
+     * Unix seconds as a string (Meta's usual form) or a number; null when absent or unreadable.
+     *
+     * @throws MalformedWebhookException for a number no instant can hold (e.g. {@code 99999999999999999})
+     */
     static Instant timestamp(JsonNode node) {
         if (node == null || node.isNull()) {
             return null;
@@ -215,6 +219,8 @@ public class WebhookSplitter {
             return Instant.ofEpochSecond(node.isNumber() ? node.asLong() : Long.parseLong(node.asText().trim()));
         } catch (NumberFormatException notANumber) {
             return null;
+        } catch (java.time.DateTimeException outOfRange) {
+            throw new MalformedWebhookException("timestamp " + node.asText() + " is out of range");
         }
     }
 

@@ -639,8 +639,8 @@ public class Permissions {
         }
         try {
             return Instant.ofEpochSecond(node.isNumber() ? node.asLong() : Long.parseLong(node.asText().trim()));
-        } catch (NumberFormatException e) {
-            return null;
+        } catch (NumberFormatException | java.time.DateTimeException e) {
+            return null; // unreadable or out of range: as if absent
         }
     }
 }

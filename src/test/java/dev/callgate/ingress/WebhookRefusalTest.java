@@ -72,8 +72,8 @@ class WebhookRefusalTest {
         try (WebhookTopic topic = WebhookTopic.webhooks()) {
             HttpResponse<String> response = HttpClient.newHttpClient()
                     .send(request, HttpResponse.BodyHandlers.ofString());
+            // cut off by Quarkus while it is read (quarkus.http.limits.max-body-size = the webhook limit)
             assertThat(response.statusCode()).isEqualTo(413);
-            assertThat(response.headers().firstValue("content-type")).hasValue("application/problem+json");
             assertThat(topic.drainToEnd()).noneMatch(r -> callId.equals(r.key()));
         }
     }
