@@ -14,7 +14,8 @@ import java.time.Duration;
 /**
  * Consumes {@code callgate.webhooks}: every call event is recorded once in {@code call_events} (a redelivered webhook,
  * same dedup id, is a no-op) and, in the same transaction, applied to its call by {@link CallOrchestrator}. A record that cannot be read goes to {@code callgate.webhooks.dlq} with the reason;
- * a database failure is retried with backoff before the record is dead-lettered.
+ * a record PostgreSQL refuses for its data ({@link StoreFailures}) goes there at once; any other database failure is
+ * retried with backoff before the record is dead-lettered.
  */
 @ApplicationScoped
 public class WebhookEventRecorder {
@@ -46,9 +47,17 @@ public class WebhookEventRecorder {
             throw new IllegalArgumentException("callgate.webhooks record lacks dedupId, kind or receivedAt");
         }
         return orchestrator.onWebhook(record, json)
-                .onFailure().invoke(e -> LOG.warnf("call %s: storing %s %s failed, will retry: %s", record.key(),
-                        record.kind(), record.event(), e.toString()))
-                .onFailure().retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(8)
+                .onFailure(e -> StoreFailures.deterministic(e).isEmpty())
+                .invoke(e -> {
+                    registry.counter("callgate.call.webhooks.retries").increment();
+                    LOG.warnf("call %s: storing %s %s failed, will retry: %s", record.key(), record.kind(),
+                            record.event(), e.toString());
+                })
+                .onFailure(e -> StoreFailures.deterministic(e).isEmpty())
+                .retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).atMost(8)
+                .onFailure(e -> StoreFailures.deterministic(e).isPresent())
+                .transform(e -> new IllegalArgumentException("PostgreSQL refuses this record (SQLSTATE "
+                        + StoreFailures.deterministic(e).orElseThrow() + "), a retry cannot help: " + e.getMessage(), e))
                 .invoke(inserted -> {
                     registry.counter("callgate.call.events", "kind", record.kind().name().toLowerCase(),
                             "result", inserted ? "recorded" : "duplicate").increment();
