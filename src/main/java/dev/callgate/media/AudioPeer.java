@@ -199,7 +199,17 @@ public final class AudioPeer implements AutoCloseable {
         if (livePc() == null) {
             return closedFuture();
         }
-        return setRemote(new RTCSessionDescription(RTCSdpType.OFFER, standInOffer(mid)))
+        return answerTo(standInOffer(mid))
+                .thenComposeAsync(answer -> setLocal(shaped(answer,
+                        sdp -> shape.apply(sdp).replace("a=setup:active", "a=setup:passive"))), executor)
+                .thenComposeAsync(v -> localSdpWhenGathered(), executor)
+                .thenComposeAsync(answer -> createOffer(shape), executor)
+                .thenApply(sdp -> sdp.replaceAll("(?m)^a=setup:\\w+", "a=setup:actpass"));
+    }
+
+    /** Applies a remote offer and creates the answer (not yet set locally). */
+    private CompletableFuture<RTCSessionDescription> answerTo(String remoteOffer) {
+        return setRemote(new RTCSessionDescription(RTCSdpType.OFFER, remoteOffer))
                 .thenComposeAsync(v -> {
                     RTCPeerConnection q = livePc();
                     if (q == null) {
@@ -208,12 +218,7 @@ public final class AudioPeer implements AutoCloseable {
                     CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
                     q.createAnswer(new RTCAnswerOptions(), callbacks.created(created));
                     return created;
-                }, executor)
-                .thenComposeAsync(answer -> setLocal(shaped(answer,
-                        sdp -> shape.apply(sdp).replace("a=setup:active", "a=setup:passive"))), executor)
-                .thenComposeAsync(v -> localSdpWhenGathered(), executor)
-                .thenComposeAsync(answer -> createOffer(shape), executor)
-                .thenApply(sdp -> sdp.replaceAll("(?m)^a=setup:\\w+", "a=setup:actpass"));
+                }, executor);
     }
 
     /** A minimal remote offer that only serves to make this peer the answerer (see createOfferAsControlled). */
@@ -255,16 +260,7 @@ public final class AudioPeer implements AutoCloseable {
         if (p == null) {
             return closedFuture();
         }
-        return setRemote(new RTCSessionDescription(RTCSdpType.OFFER, crlf(remoteOfferSdp)))
-                .thenComposeAsync(v -> {
-                    RTCPeerConnection q = livePc();
-                    if (q == null) {
-                        return CompletableFuture.<RTCSessionDescription>failedFuture(closedException());
-                    }
-                    CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-                    q.createAnswer(new RTCAnswerOptions(), callbacks.created(created));
-                    return created;
-                }, executor)
+        return answerTo(crlf(remoteOfferSdp))
                 .thenComposeAsync(answer -> setLocal(shaped(answer, shape)), executor)
                 .thenComposeAsync(v -> localSdpWhenGathered(), executor)
                 .thenApply(shape);
