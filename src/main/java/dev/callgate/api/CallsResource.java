@@ -39,11 +39,10 @@ public class CallsResource {
     private final CallOrchestrator orchestrator;
     private final MediaWorkerPool media;
     private final Drain drain;
-    private final dev.callgate.call.Prompts prompts;
+    private final CommandReader commands;
 
-    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media, Drain drain,
-                         dev.callgate.call.Prompts prompts) {
-        this.prompts = prompts;
+    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media, Drain drain, CommandReader commands) {
+        this.commands = commands;
         this.orchestrator = orchestrator;
         this.media = media;
         this.drain = drain;
@@ -57,15 +56,10 @@ public class CallsResource {
             if (body != null && body.isObject() && !body.has("type")) {
                 ((com.fasterxml.jackson.databind.node.ObjectNode) body).put("type", "call.initiate");
             }
-            command = CallCommand.parse(body, "rest-" + UUID.randomUUID());
+            command = commands.read(body, "rest-" + UUID.randomUUID());
         } catch (InvalidCommandException e) {
             return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
                     String.join("; ", e.problems())));
-        }
-        var unplayable = prompts.problem(CommandConsumer.promptOf(command));
-        if (unplayable.isPresent()) {
-            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
-                    unplayable.get()));
         }
         if (drain.draining()) {
             return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.SERVICE_UNAVAILABLE, "draining",
@@ -170,15 +164,10 @@ public class CallsResource {
     private Uni<Response> answer(String callRef, ObjectNode body) {
         CallCommand command;
         try {
-            command = CallCommand.parse(body, "rest-" + UUID.randomUUID());
+            command = commands.read(body, "rest-" + UUID.randomUUID());
         } catch (InvalidCommandException e) {
             return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
                     String.join("; ", e.problems())));
-        }
-        var unplayable = prompts.problem(CommandConsumer.promptOf(command));
-        if (unplayable.isPresent()) {
-            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
-                    unplayable.get()));
         }
         return existing(callRef).chain(call -> {
             if (call == null) {

@@ -30,11 +30,11 @@ public class CommandConsumer {
     private final MeterRegistry registry;
     private final Permissions permissions;
     private final Drain drain;
-    private final dev.callgate.call.Prompts prompts;
+    private final CommandReader commands;
 
     public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
-                           Permissions permissions, Drain drain, dev.callgate.call.Prompts prompts) {
-        this.prompts = prompts;
+                           Permissions permissions, Drain drain, CommandReader commands) {
+        this.commands = commands;
         this.permissions = permissions;
         this.drain = drain;
         this.orchestrator = orchestrator;
@@ -50,16 +50,12 @@ public class CommandConsumer {
             if (tree != null && tree.isObject() && PermissionCommand.TYPE.equals(tree.path("type").asText())) {
                 return requestPermission(tree);
             }
-            command = CallCommand.parse(tree, null);
+            command = commands.read(tree, null);
         } catch (JsonProcessingException e) {
             return refuse(new InvalidCommandException(null, null,
                     List.of("not JSON: " + e.getOriginalMessage())));
         } catch (InvalidCommandException e) {
             return refuse(e);
-        }
-        var unplayable = prompts.problem(promptOf(command));
-        if (unplayable.isPresent()) {
-            return refuse(new InvalidCommandException(command.callRef(), command.commandId(), List.of(unplayable.get())));
         }
         if (command instanceof CallCommand.Initiate && drain.draining()) {
             // shutting down: a new call is left on Kafka (never acknowledged, so its offset is not committed) for
@@ -73,14 +69,6 @@ public class CommandConsumer {
         LOG.infof("call %s: command %s (%s)", command.callRef(), command.commandId(),
                 command.getClass().getSimpleName());
         return dispatch(orchestrator, command);
-    }
-
-    /** The prompt id a command asks to play, or null. */
-    static String promptOf(CallCommand command) {
-        if (command instanceof CallCommand.Initiate initiate) {
-            return initiate.call().prompt();
-        }
-        return command instanceof CallCommand.Accept accept ? accept.prompt() : null;
     }
 
     /** Hands a valid command to the orchestrator (shared with the REST facade). */
