@@ -2,10 +2,11 @@ package dev.callgate.ingress;
 
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.core.Response;
 
 /**
  * Webhook bodies over the limit ({@code CALLGATE_INGRESS_MAX_BODY_SIZE}, which is also
@@ -36,10 +37,14 @@ public class OversizedBodies {
             metrics.refused(WebhookMetrics.Result.TOO_LARGE);
             context.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE)
                     .putHeader(HttpHeaders.CONNECTION, "close")
-                    .end(new JsonObject().put("type", "https://callgate.dev/problems/body-too-large")
-                            .put("title", "Request Entity Too Large").put("status", 413)
-                            .put("detail", "webhook bodies are limited to " + limit + " bytes").encode());
+                    .end(Json.encode(tooLarge(limit)));
         });
+    }
+
+    /** The 413 problem of a webhook over the limit (also for a chunked body the ingress measures itself). */
+    static Problem tooLarge(long limit) {
+        return Problem.of(Response.Status.REQUEST_ENTITY_TOO_LARGE, "body-too-large",
+                "webhook bodies are limited to " + limit + " bytes");
     }
 
     private static boolean declaredOver(String length, long limit) {

@@ -11,10 +11,12 @@ public record Problem(String type, String title, int status, String detail) {
 
     /** A response carrying a problem of the given status; {@code type} is a stable, documented slug. */
     public static Response response(Response.Status status, String type, String detail) {
-        return Response.status(status)
-                .type(MEDIA_TYPE)
-                .entity(new Problem("https://callgate.dev/problems/" + type, status.getReasonPhrase(),
-                        status.getStatusCode(), detail))
-                .build();
+        return Response.status(status).type(MEDIA_TYPE).entity(of(status, type, detail)).build();
+    }
+
+    /** The problem itself, for answers written outside JAX-RS. */
+    public static Problem of(Response.Status status, String type, String detail) {
+        return new Problem("https://callgate.dev/problems/" + type, status.getReasonPhrase(), status.getStatusCode(),
+                detail);
     }
 }

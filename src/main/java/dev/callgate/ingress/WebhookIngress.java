@@ -74,8 +74,9 @@ public class WebhookIngress {
             metrics.refused(WebhookMetrics.Result.TOO_LARGE);
             LOG.warnf("webhook refused: body of %d bytes exceeds the limit of %d", raw.length,
                     config.maxBodySize().asLongValue());
-            return Uni.createFrom().item(Problem.response(Response.Status.REQUEST_ENTITY_TOO_LARGE, "body-too-large",
-                    "webhook bodies are limited to " + config.maxBodySize().asLongValue() + " bytes"));
+            return Uni.createFrom().item(Response.status(Response.Status.REQUEST_ENTITY_TOO_LARGE)
+                    .type(Problem.MEDIA_TYPE).entity(OversizedBodies.tooLarge(config.maxBodySize().asLongValue()))
+                    .build());
         }
         if (!signature.isValid(signatureHeader, raw)) {
             metrics.refused(WebhookMetrics.Result.INVALID_SIGNATURE);
