@@ -269,14 +269,14 @@ public class CallOrchestrator {
      */
     private static void learnUser(Call call, WebhookRecord record) {
         JsonNode item = record.item();
-        JsonNode contact = record.contacts() == null ? null : record.contacts().path(0);
+        JsonNode contact = record.firstContact();
         boolean business = call.direction == CallDirection.BUSINESS_INITIATED;
         if (call.userId == null) {
-            call.userId = firstText(contact == null ? null : contact.get("user_id"),
+            call.userId = WebhookRecord.firstText(contact.get("user_id"),
                     item.get(business ? "to_user_id" : "from_user_id"), item.get("recipient_user_id"));
         }
         if (call.userWaId == null) {
-            call.userWaId = firstText(contact == null ? null : contact.get("wa_id"),
+            call.userWaId = WebhookRecord.firstText(contact.get("wa_id"),
                     business ? item.get("recipient_id") : item.get("from"));
         }
     }
@@ -330,12 +330,12 @@ public class CallOrchestrator {
             return Uni.createFrom().item(Step.NONE);
         }
         JsonNode item = record.item();
-        JsonNode contact = record.contacts() == null ? null : record.contacts().path(0);
+        JsonNode contact = record.firstContact();
         // a user with a username may come without a phone number: then only the BSUID names them (spec §4.2)
         Call call = Call.create(CallDirection.USER_INITIATED, CallState.INCOMING, record.callId(),
-                record.phoneNumberId(), firstText(item.get("from"), contact == null ? null : contact.get("wa_id")),
+                record.phoneNumberId(), WebhookRecord.firstText(item.get("from"), contact.get("wa_id")),
                 now);
-        call.userId = firstText(item.get("from_user_id"), contact == null ? null : contact.get("user_id"));
+        call.userId = WebhookRecord.firstText(item.get("from_user_id"), contact.get("user_id"));
         call.whatsappCallId = record.callId();
         call.deeplinkPayload = item.path("deeplink_payload").asText(null);
         call.ctaPayload = item.path("cta_payload").asText(null);
@@ -478,15 +478,6 @@ public class CallOrchestrator {
                         on conflict (command_id) do nothing""")
                 .setParameter(1, commandId).setParameter(2, callRef).setParameter(3, type).executeUpdate())
                 .map(n -> n == 1);
-    }
-
-    private static String firstText(JsonNode... nodes) {
-        for (JsonNode node : nodes) {
-            if (node != null && node.isValueNode() && !node.asText().isBlank()) {
-                return node.asText();
-            }
-        }
-        return null;
     }
 
     private static Call newCall(InitiateCall command) {

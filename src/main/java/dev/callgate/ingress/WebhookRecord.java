@@ -51,6 +51,24 @@ public record WebhookRecord(
 
     public static final int SCHEMA = 1;
 
+    /** The first of {@code contacts} (the user the item is about), or a missing node. */
+    public JsonNode firstContact() {
+        return contacts == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : contacts.path(0);
+    }
+
+    /**
+     * The first of the fields that holds a non-blank scalar (Meta names a user or a value in several places, any of
+     * which may be missing), or null.
+     */
+    public static String firstText(JsonNode... nodes) {
+        for (JsonNode node : nodes) {
+            if (node != null && !node.isNull() && !node.isContainerNode() && !node.asText().isBlank()) {
+                return node.asText();
+            }
+        }
+        return null;
+    }
+
     /** What an item of a webhook is. */
     public enum Kind {
         /** A {@code calls[]} item: connect, terminate, recording or transcription available, … */

@@ -131,7 +131,7 @@ public class WebhookSplitter {
         if (!"messages".equals(ctx.field) || !FAILED.equalsIgnoreCase(status)) {
             return false;
         }
-        String recipient = firstText(item.get("recipient_id"), item.get("recipient_user_id"));
+        String recipient = WebhookRecord.firstText(item.get("recipient_id"), item.get("recipient_user_id"));
         if (recipient == null || ctx.phoneNumberId == null || text(item.get("id")) == null) {
             return false;
         }
@@ -149,7 +149,7 @@ public class WebhookSplitter {
                 ignored++; // an ordinary inbound message: not ours
                 continue;
             }
-            String user = firstText(item.get("from"), item.get("from_user_id"),
+            String user = WebhookRecord.firstText(item.get("from"), item.get("from_user_id"),
                     value.path("contacts").path(0).get("wa_id"), value.path("contacts").path(0).get("user_id"));
             if (user == null) {
                 throw new MalformedWebhookException(where + ".value.messages[]: call_permission_reply names no user");
@@ -196,15 +196,6 @@ public class WebhookSplitter {
         return node == null || node.isNull() || node.isContainerNode() ? null : node.asText();
     }
 
-    private static String firstText(JsonNode... nodes) {
-        for (JsonNode node : nodes) {
-            String s = text(node);
-            if (s != null && !s.isBlank()) {
-                return s;
-            }
-        }
-        return null;
-    }
 
     /**
      * Unix seconds as a string (Meta's usual form) or a number; null when absent or unreadable.

@@ -162,14 +162,9 @@ public class Permissions {
     /** The user a permission reply is about: {@code from}, else {@code from_user_id}, else the contact's ids. */
     static String userOf(WebhookRecord record) {
         JsonNode item = record.item();
-        JsonNode contact = record.contacts() == null ? null : record.contacts().path(0);
-        for (JsonNode node : new JsonNode[]{item.get("from"), item.get("from_user_id"),
-                contact == null ? null : contact.get("wa_id"), contact == null ? null : contact.get("user_id")}) {
-            if (node != null && node.isValueNode() && !node.asText().isBlank()) {
-                return node.asText();
-            }
-        }
-        return null;
+        JsonNode contact = record.firstContact();
+        return WebhookRecord.firstText(item.get("from"), item.get("from_user_id"),
+                contact.get("wa_id"), contact.get("user_id"));
     }
 
     private static Uni<Boolean> store(String phoneNumberId, String waId, PermissionStatus status, Instant expiresAt,
