@@ -1,5 +1,6 @@
 package dev.callgate.call;
 
+import dev.callgate.support.Reports;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.media.MediaWorkerPool;
 import dev.callgate.support.CloudEvents;
@@ -57,15 +58,15 @@ class BusinessCallTest {
             assertThat(callId).as(accepted.get(0).value()).startsWith("wacid.");
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(media.report(callRef).orElseThrow().received().dominantHz()).isCloseTo(660, within(15.0));
-                assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
                         .isCloseTo(1000, within(15.0));
             });
             // the REST view shows the live media of a call this instance holds
             io.restassured.path.json.JsonPath view = given().get("/v1/calls/" + callRef).then().statusCode(200)
                     .extract().jsonPath();
             assertThat(view.getString("media.peerConnection")).isEqualTo("CONNECTED");
-            assertThat(view.getDouble("media.receivedDominantHz")).isCloseTo(660, within(15.0));
-            assertThat(view.getLong("media.framesSent")).isPositive();
+            assertThat(Reports.number(view, "media.receivedDominantHz")).isCloseTo(660, within(15.0));
+            assertThat(Reports.count(view, "media.framesSent")).isPositive();
             assertThat(view.getString("mediaOwner")).isNotBlank();
 
             List<ConsumerRecord<String, String>> all = events.await(r -> callRef.equals(r.key())
@@ -170,11 +171,11 @@ class BusinessCallTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> media.report(callRef).map(m ->
                     "CONNECTED".equals(m.state())).orElse(false));
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz")).isZero());
+                    assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz")).isZero());
             events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.connected"), 1);
             // picked up after 3 s: the prompt plays from its first second (500 Hz), not from its fourth (1500 Hz)
             await().atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                    assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
                             .isCloseTo(500, within(15.0)));
             Commands.send(callRef, Commands.terminate("t-" + UUID.randomUUID(), callRef));
             events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.ended"), 1);

@@ -1,5 +1,6 @@
 package dev.callgate.call;
 
+import dev.callgate.support.Reports;
 import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.IngressAndSimulatorOnly;
@@ -104,9 +105,9 @@ class TwoInstancesIT {
             assertThat(owner.values()).as("both instances hold calls").contains(a, b);
             for (String ref : refs) {
                 await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-                    assertThat(call(owner.get(ref), ref).getDouble("media.receivedDominantHz"))
+                    assertThat(Reports.number(call(owner.get(ref), ref), "media.receivedDominantHz"))
                             .isCloseTo(660, within(15.0));
-                    assertThat(SimulatorAdminClient.call(callIds.get(ref)).getDouble("phone.received.dominantHz"))
+                    assertThat(Reports.number(SimulatorAdminClient.call(callIds.get(ref)), "phone.received.dominantHz"))
                             .isCloseTo(1000, within(15.0));
                 });
             }

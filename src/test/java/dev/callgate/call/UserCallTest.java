@@ -1,5 +1,6 @@
 package dev.callgate.call;
 
+import dev.callgate.support.Reports;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.media.MediaWorkerPool;
 import dev.callgate.support.CloudEvents;
@@ -67,11 +68,11 @@ class UserCallTest {
             // and not one RTP packet before the accept (spec §1)
             await().atMost(Duration.ofSeconds(2)).until(() ->
                     SimulatorAdminClient.call(callId).get("phone.packetsBeforeAccept") != null);
-            assertThat(SimulatorAdminClient.call(callId).getLong("phone.packetsBeforeAccept")).isZero();
+            assertThat(Reports.count(SimulatorAdminClient.call(callId), "phone.packetsBeforeAccept")).isZero();
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(media.report(callId).orElseThrow().received().dominantHz()).isCloseTo(660, within(15.0));
                 // our tone (the configured default, 440 Hz) reaches the caller
-                assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
                         .isCloseTo(440, within(15.0));
             });
 
@@ -97,7 +98,7 @@ class UserCallTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(SimulatorAdminClient.call(callId).getString("state")).isEqualTo("preaccepted"));
             await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).untilAsserted(() ->
-                    assertThat(SimulatorAdminClient.call(callId).getLong("phone.received.packets")).isZero());
+                    assertThat(Reports.count(SimulatorAdminClient.call(callId), "phone.received.packets")).isZero());
             // our answer (spec §6): the DTLS client to Meta's actpass, sha-256 fingerprints only
             String answer = SimulatorAdminClient.call(callId).getString("answerSdp");
             assertThat(answer).contains("a=setup:active").contains("a=fingerprint:sha-256 ");
@@ -109,9 +110,9 @@ class UserCallTest {
             Commands.send(callId, Commands.accept("accept-" + UUID.randomUUID(), callId, "{\"tone\":1000}"));
             awaitEvent(events, callId, "accepted");
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                    assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
                             .isCloseTo(1000, within(15.0)));
-            assertThat(SimulatorAdminClient.call(callId).getLong("phone.packetsBeforeAccept")).isZero();
+            assertThat(Reports.count(SimulatorAdminClient.call(callId), "phone.packetsBeforeAccept")).isZero();
 
             given().urlEncodingEnabled(false).delete("/v1/calls/" + Webhooks.segment(callId)).then().statusCode(202);
             JsonNode ended = awaitEvent(events, callId, "ended");
@@ -171,7 +172,7 @@ class UserCallTest {
             Commands.send(callId, Commands.accept("accept-" + UUID.randomUUID(), callId, "{\"tone\":1000}"));
             awaitEvent(events, callId, "accepted");
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                    assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
                             .isCloseTo(1000, within(15.0)));
             JsonNode ended = awaitEvent(events, callId, "ended");
             assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
@@ -248,7 +249,7 @@ class UserCallTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(SimulatorAdminClient.call(callId).getString("recording.purpose")).isEqualTo("support"));
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                    assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
                             .isCloseTo(880, within(15.0)));
             assertThat(awaitEvent(events, callId, "ended").path("outcome").asText()).isEqualTo("COMPLETED");
         }

@@ -1,5 +1,6 @@
 package dev.callgate.simulator;
 
+import dev.callgate.support.Reports;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.cloudapi.CloudApiClient;
@@ -76,11 +77,11 @@ class SimulatorMediaTest {
                 assertThat(business.received().frames()).isPositive();
                 assertThat(business.received().dominantHz()).isCloseTo(660, within(15.0));
                 var heard = SimulatorAdminClient.call(callId);
-                assertThat(heard.getLong("phone.received.frames")).isPositive();
-                assertThat(heard.getDouble("phone.received.dominantHz")).isCloseTo(1000, within(15.0));
+                assertThat(Reports.count(heard, "phone.received.frames")).isPositive();
+                assertThat(Reports.number(heard, "phone.received.dominantHz")).isCloseTo(1000, within(15.0));
             });
             assertThat(business.received().levelDbfs()).isGreaterThan(-40);
-            assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.levelDbfs")).isGreaterThan(-40);
+            assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.levelDbfs")).isGreaterThan(-40);
 
             assertThat(SimulatorAdminClient.call(callId).getMap("phone")).containsEntry("packetsBeforeAccept", null);
 
@@ -142,7 +143,7 @@ class SimulatorMediaTest {
 
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 assertThat(business.received().dominantHz()).isCloseTo(550, within(15.0));
-                assertThat(SimulatorAdminClient.call(callId).getDouble("phone.received.dominantHz"))
+                assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
                         .isCloseTo(880, within(15.0));
             });
 
@@ -169,14 +170,14 @@ class SimulatorMediaTest {
             client.preAccept(PNID, callId, answer).await().atMost(Duration.ofSeconds(10));
             business.connected().get(10, TimeUnit.SECONDS);
             await().atMost(Duration.ofSeconds(5)).until(() ->
-                    SimulatorAdminClient.call(callId).getLong("phone.received.frames") > 0);
+                    java.util.Objects.requireNonNullElse(Reports.count(SimulatorAdminClient.call(callId), "phone.received.frames"), 0L) > 0);
             assertThat(SimulatorAdminClient.call(callId).getMap("phone"))
                     .as("nothing recorded before the accept").containsEntry("packetsBeforeAccept", null);
 
             client.accept(PNID, callId, answer, null).await().atMost(Duration.ofSeconds(10));
 
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(SimulatorAdminClient.call(callId).getLong("phone.packetsBeforeAccept")).isPositive());
+                    assertThat(Reports.count(SimulatorAdminClient.call(callId), "phone.packetsBeforeAccept")).isPositive());
             SimulatorAdminClient.userAction(callId, "hangup");
         }
     }
@@ -196,8 +197,8 @@ class SimulatorMediaTest {
 
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
                 var report = SimulatorAdminClient.call(callId);
-                assertThat(report.getLong("phone.packetsBeforeAccept")).isZero();
-                assertThat(report.getDouble("phone.received.dominantHz")).isCloseTo(1000, within(15.0));
+                assertThat(Reports.count(report, "phone.packetsBeforeAccept")).isZero();
+                assertThat(Reports.number(report, "phone.received.dominantHz")).isCloseTo(1000, within(15.0));
                 assertThat(business.received().dominantHz()).isCloseTo(440, within(15.0));
             });
             assertThat(business.iceRole().get(5, TimeUnit.SECONDS)).isEqualTo("controlling");
