@@ -25,6 +25,10 @@ public interface CallConfig {
     @WithDefault("60s")
     Duration restartCatchUp();
 
+    /** Business-initiated: how long media may take to produce the SDP offer before the call fails (offer_timeout). */
+    @WithDefault("15s")
+    Duration offerTimeout();
+
     /** Business-initiated: how long we let the user's phone ring. */
     @WithDefault("60s")
     Duration ringTimeout();
@@ -87,6 +91,7 @@ public interface CallConfig {
 
     default Duration of(CallTimer timer) {
         return switch (timer) {
+            case OFFER_TIMEOUT -> offerTimeout();
             case RING_TIMEOUT -> ringTimeout();
             case CONNECT_TIMEOUT -> connectTimeout();
             case MAX_DURATION -> maxDuration();

@@ -397,7 +397,7 @@ public class CallOrchestrator {
             if (effect instanceof Publish publish) {
                 writes = writes.chain(() -> outbox.add(call, publish.type(), now));
             } else if (effect instanceof StartTimer start) {
-                writes = writes.chain(() -> timers.start(call.id, start.timer(), now));
+                writes = writes.chain(() -> timers.start(call.id, start.timer()));
             } else if (effect instanceof CancelTimer cancel) {
                 writes = writes.chain(() -> timers.cancel(call.id, cancel.timer()));
             } else if (MediaCommands.needsMedia(effect) && mediaCommands.elsewhere(call)) {

@@ -85,7 +85,8 @@ public final class CallStateMachine {
         }
         if (signal instanceof Initiate) {
             return call.state() == REQUESTED
-                    ? Transition.to(call.withState(OFFERING), new CreateOffer(), new Publish(CallEventType.REQUESTED))
+                    ? Transition.to(call.withState(OFFERING), new CreateOffer(),
+                    new StartTimer(CallTimer.OFFER_TIMEOUT), new Publish(CallEventType.REQUESTED))
                     : Transition.unchanged(call);
         }
         if (signal instanceof CallSignal.NoPermissionKnown) {
@@ -161,7 +162,8 @@ public final class CallStateMachine {
     private static Transition localSdpReady(CallSnapshot call, String sdp) {
         if (call.direction() == CallDirection.BUSINESS_INITIATED && call.state() == OFFERING) {
             return Transition.to(call.withLocalSdp(sdp).withState(DIALING), new SendConnect(sdp),
-                    new StartTimer(CallTimer.RING_TIMEOUT), new Publish(CallEventType.DIALING));
+                    new CancelTimer(CallTimer.OFFER_TIMEOUT), new StartTimer(CallTimer.RING_TIMEOUT),
+                    new Publish(CallEventType.DIALING));
         }
         if (call.direction() == CallDirection.USER_INITIATED && call.state() == INCOMING) {
             return call.acceptRequested()
@@ -384,6 +386,10 @@ public final class CallStateMachine {
 
     private static Transition timer(CallSnapshot call, CallTimer timer) {
         return switch (timer) {
+            case OFFER_TIMEOUT -> call.state() == OFFERING
+                    ? end(call, CallOutcome.FAILED, "offer_timeout", null,
+                    "media did not produce the SDP offer in time; Meta was not asked", null)
+                    : Transition.unchanged(call);
             case RING_TIMEOUT -> call.state() == DIALING && call.whatsappCallId() == null
                     // connect never told us the call id, and no webhook named the call: we cannot tell Meta
                     ? end(call, CallOutcome.FAILED, "connect_outcome_unknown", call.errorCode(), call.errorMessage(),
@@ -402,6 +408,10 @@ public final class CallStateMachine {
                     : Transition.unchanged(call);
             case ACCEPT_WINDOW -> call.state() == INCOMING || call.state() == PRE_ACCEPTED
                     ? terminating(call, CallOutcome.NO_ANSWER, "accept_window_expired", new SendReject())
+                    // our accept never came back from Meta: the call ends at Meta too (terminate, or reject when
+                    // Meta had not taken it as accepted)
+                    : call.state() == ACCEPTING
+                    ? terminating(call, CallOutcome.FAILED, "accept_not_confirmed", new SendTerminate())
                     : Transition.unchanged(call);
         };
     }

@@ -2,6 +2,8 @@ package dev.callgate.call;
 
 /** The timers that keep a call from staying open (and billed) forever. */
 public enum CallTimer {
+    /** Business-initiated: media never produced the SDP offer (a stuck or overloaded worker). */
+    OFFER_TIMEOUT,
     /** Business-initiated: nobody picked up. */
     RING_TIMEOUT,
     /** Picked up (or accepted) but media never came up. */
@@ -10,6 +12,6 @@ public enum CallTimer {
     MAX_DURATION,
     /** We sent terminate; the terminate webhook did not come. */
     TERMINATE_GRACE,
-    /** User-initiated: we did not accept in time. */
+    /** User-initiated: we did not accept in time, or Meta never confirmed our accept. */
     ACCEPT_WINDOW
 }

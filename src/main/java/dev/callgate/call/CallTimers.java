@@ -4,8 +4,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 
@@ -19,12 +17,17 @@ public class CallTimers {
         this.config = config;
     }
 
-    Uni<Void> start(UUID callId, CallTimer timer, Instant now) {
+    /**
+     * Starts (or restarts) a timer. Its deadline is computed on the database's clock, the one {@link #claim} and
+     * {@link #due} compare with: an instance whose own clock is off cannot fire a timer early or late.
+     */
+    Uni<Void> start(UUID callId, CallTimer timer) {
         return Panache.getSession().chain(s -> s.createNativeQuery("""
-                        insert into call_timers (call_id, timer, fire_at) values (?1, ?2, ?3)
+                        insert into call_timers (call_id, timer, fire_at)
+                        values (?1, ?2, now() + make_interval(secs => ?3))
                         on conflict (call_id, timer) do update set fire_at = excluded.fire_at""")
                 .setParameter(1, callId).setParameter(2, timer.name())
-                .setParameter(3, now.plus(config.of(timer)).atOffset(ZoneOffset.UTC))
+                .setParameter(3, config.of(timer).toMillis() / 1000.0)
                 .executeUpdate()).replaceWithVoid();
     }
 

@@ -13,7 +13,11 @@ import dev.callgate.call.CallEffect.StartTimer;
 import dev.callgate.call.CallStateMachine.Transition;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,26 +53,26 @@ class CallStateMachineTest {
             new CallSignal.TimerFired(CallTimer.RING_TIMEOUT), new CallSignal.TimerFired(CallTimer.CONNECT_TIMEOUT),
             new CallSignal.TimerFired(CallTimer.MAX_DURATION), new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE),
             new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW), new CallSignal.NoPermissionKnown(),
-            new CallSignal.UserAudioHeard());
+            new CallSignal.UserAudioHeard(), new CallSignal.TimerFired(CallTimer.OFFER_TIMEOUT));
 
     /**
      * Expected state after each signal, per starting state ("." = unchanged state). Columns: Initiate HangUp Accept
      * Reject LocalSdp MediaRefused MediaConnected MediaFailed ConnectSent ConnectRefused ConnectUnknown AcceptSent
      * Answer Offer Ringing Accepted Rejected Terminated ringT connectT maxT graceT acceptT NoPermissionKnown
-     * UserAudioHeard.
+     * UserAudioHeard offerT.
      */
     private static final String TABLE = """
-            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END   .
-            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .   .   ACT
-            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .   .   ACT
-            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .   .   .
-            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .   .   .
-            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .   .   .
-            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .
-            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .
-            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   .   .   .
-            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END .   .
+            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END
+            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .   .   ACT .
+            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .   .   ACT .
+            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .   .   .   .
+            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .   .   .   .
+            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .   .   .   .
+            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .   .
+            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .   .
+            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   TRM .   .   .
+            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
             """;
 
     private static final Map<String, CallState> ABBREVIATIONS = Map.of("OFF", OFFERING, "DIA", DIALING,
@@ -470,5 +474,85 @@ class CallStateMachineTest {
                 new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW), new CallSignal.Terminated(null, null, null));
         assertThat(run.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);
         assertThat(run.effects()).contains(new SendReject());
+    }
+
+    // ---- deadlines -------------------------------------------------------------------------------------------------
+
+    /** A reached call with the timers running for it. */
+    private record Reached(CallSnapshot call, Set<CallTimer> running) {
+    }
+
+    /**
+     * Explores every call reachable from a new business-initiated and a new user-initiated call (every signal, in
+     * every order; a timer fires only while it runs) and asserts that each non-final state has a running timer whose
+     * expiry moves the call on: no call can wait for ever. REQUESTED never outlives the transaction that creates it.
+     */
+    @Test
+    void everyReachableNonFinalStateHasARunningDeadlineThatMovesTheCallOn() {
+        Transition incoming = CallStateMachine.incoming(ID, "v=0 user offer");
+        Deque<Reached> todo = new ArrayDeque<>();
+        todo.add(new Reached(CallSnapshot.requested(), Set.of()));
+        todo.add(new Reached(incoming.call(), timersAfter(Set.of(), incoming.effects())));
+        Set<Reached> seen = new HashSet<>(todo);
+        List<String> stuck = new ArrayList<>();
+        while (!todo.isEmpty()) {
+            Reached here = todo.poll();
+            CallState state = here.call().state();
+            if (state != ENDED && state != REQUESTED && here.running().stream().noneMatch(timer ->
+                    CallStateMachine.next(here.call(), new CallSignal.TimerFired(timer)).changed())) {
+                stuck.add(here.call() + " with timers " + here.running());
+            }
+            for (CallSignal signal : SIGNALS) {
+                if (signal instanceof CallSignal.TimerFired fired && !here.running().contains(fired.timer())) {
+                    continue;
+                }
+                Transition t = CallStateMachine.next(here.call(), signal);
+                Set<CallTimer> running = new HashSet<>(here.running());
+                if (signal instanceof CallSignal.TimerFired fired) {
+                    running.remove(fired.timer());
+                }
+                Reached next = new Reached(t.call(), timersAfter(running, t.effects()));
+                if (seen.add(next)) {
+                    todo.add(next);
+                }
+            }
+        }
+        assertThat(seen).hasSizeGreaterThan(50);
+        assertThat(stuck).isEmpty();
+    }
+
+    private static Set<CallTimer> timersAfter(Set<CallTimer> running, List<CallEffect> effects) {
+        Set<CallTimer> after = new HashSet<>(running);
+        for (CallEffect effect : effects) {
+            if (effect instanceof CallEffect.StartTimer start) {
+                after.add(start.timer());
+            } else if (effect instanceof CallEffect.CancelTimer cancel) {
+                after.remove(cancel.timer());
+            }
+        }
+        return Set.copyOf(after);
+    }
+
+    @Test
+    void anOfferMediaNeverProducesFailsTheCallWithoutAskingMeta() {
+        Run run = business(INITIATE, new CallSignal.TimerFired(CallTimer.OFFER_TIMEOUT));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(run.call().failureReason()).isEqualTo("offer_timeout");
+        assertThat(run.effects()).contains(new CallEffect.StartTimer(CallTimer.OFFER_TIMEOUT),
+                new CallEffect.CloseMedia()).noneMatch(e -> e instanceof SendConnect);
+        Run offered = business(INITIATE, OFFER, new CallSignal.TimerFired(CallTimer.OFFER_TIMEOUT));
+        assertThat(offered.call().state()).isEqualTo(DIALING);
+        assertThat(offered.effects()).contains(new CallEffect.CancelTimer(CallTimer.OFFER_TIMEOUT));
+    }
+
+    @Test
+    void anAcceptMetaNeverConfirmsEndsTheCallThereWithinTheAcceptWindow() {
+        Transition incoming = CallStateMachine.incoming(ID, "v=0 user offer");
+        Run run = run(incoming.call(), incoming.effects(), new CallSignal.LocalSdpReady("v=0 our answer"),
+                new CallSignal.Accept(), MEDIA_UP, new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW),
+                new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE));
+        assertThat(run.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(run.call().failureReason()).isEqualTo("accept_not_confirmed");
+        assertThat(run.effects()).contains(new CallEffect.SendTerminate(), new CallEffect.CloseMedia());
     }
 }
