@@ -7,13 +7,14 @@ import dev.callgate.media.MediaReport;
 import java.time.Instant;
 
 /**
- * A call as the REST API shows it; {@code media} while the instance that answers holds the call's PeerConnection.
+ * A call as the REST API shows it; {@code media} while the instance that answers holds the call's PeerConnection;
+ * {@code terminateConfirmed} once Callgate asked Meta to end the call (false while Meta has not confirmed it).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CallView(String callRef, String whatsappCallId, String direction, String phoneNumberId, String to,
                        String userId, String state, String outcome, String reason, Integer errorCode, String errorMessage,
                        Long durationSeconds, Instant createdAt, Instant startedAt, Instant endedAt, String recording,
-                       String mediaOwner, Meta meta, Media media) {
+                       String mediaOwner, Boolean terminateConfirmed, Meta meta, Media media) {
 
     /** What Meta's terminate webhook said: its status, and for a picked-up call its times and billed duration. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -44,7 +45,7 @@ public record CallView(String callRef, String whatsappCallId, String direction, 
                 call.failureReason, call.errorCode, call.errorMessage, call.durationSeconds, call.createdAt,
                 call.startedAt, call.endedAt,
                 call.recordingPath == null ? null : dev.callgate.call.CallEventOutbox.recordingHref(call.callRef),
-                call.mediaOwner,
+                call.mediaOwner, call.metaEndRequested ? call.metaEndConfirmed() : null,
                 call.metaStatus == null && call.metaRecordingMediaId == null && call.metaTranscriptionMediaId == null
                         ? null : new Meta(call.metaStatus, call.metaStartTime, call.metaEndTime,
                         call.metaDurationSeconds, call.metaRecordingMediaId, call.metaTranscriptionMediaId),

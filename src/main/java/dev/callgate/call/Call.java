@@ -103,6 +103,13 @@ public class Call extends PanacheEntityBase {
     /** The media id of Meta's transcript, once {@code call_transcription_available} came. */
     @Column(name = "meta_transcription_media_id")
     public String metaTranscriptionMediaId;
+    /** What Meta answered to our terminate or reject ({@link MetaEnd}). */
+    @Enumerated(EnumType.STRING)
+    @Column(name = "meta_end", nullable = false)
+    public MetaEnd metaEnd = MetaEnd.OPEN;
+    /** Callgate asked Meta to end this call (terminate or reject): the ended event says whether Meta confirmed it. */
+    @Column(name = "meta_end_requested", nullable = false)
+    public boolean metaEndRequested;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)
@@ -126,7 +133,12 @@ public class Call extends PanacheEntityBase {
     public CallSnapshot snapshot() {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
                 acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage,
-                durationSeconds);
+                durationSeconds, metaEnd);
+    }
+
+    /** Meta's side of the call is known to be over: our terminate or reject was confirmed, or its webhook came. */
+    public boolean metaEndConfirmed() {
+        return metaEnd.confirmed() || metaStatus != null;
     }
 
     /** Takes over what a transition decided. */
@@ -151,6 +163,7 @@ public class Call extends PanacheEntityBase {
         errorCode = next.errorCode();
         errorMessage = next.errorMessage();
         durationSeconds = next.durationSeconds();
+        metaEnd = next.metaEnd();
         updatedAt = now;
     }
 

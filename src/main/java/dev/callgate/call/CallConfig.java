@@ -74,6 +74,29 @@ public interface CallConfig {
     @WithDefault("100ms")
     Duration mediaCommandPollInterval();
 
+    /**
+     * How long an instance holds a Cloud API effect it runs ({@code call_effects.claimed_until}); an effect not done by
+     * then (its instance died, its result could not be stored) is run again by any instance.
+     */
+    @WithDefault("30s")
+    Duration effectClaim();
+
+    /** How often effects that are due again (retries, effects of stopped instances) are looked for. */
+    @WithDefault("500ms")
+    Duration effectPollInterval();
+
+    /** Longest wait between two attempts of an effect that failed transiently (doubling from 1 s). */
+    @WithDefault("60s")
+    Duration effectMaxBackoff();
+
+    /**
+     * How long a terminate or reject Meta does not confirm (5xx, unreachable) keeps being retried, also after the call
+     * ended on Callgate's side ({@code terminateConfirmed: false}); then it is given up, logged and counted
+     * ({@code callgate.call.effects.abandoned}).
+     */
+    @WithDefault("1h")
+    Duration terminateRetryFor();
+
     /** How often due timers are looked for. */
     @WithDefault("250ms")
     Duration timerPollInterval();

@@ -1,9 +1,5 @@
 package dev.callgate.call;
 
-import dev.callgate.cloudapi.CloudApiClient;
-import dev.callgate.cloudapi.CloudApiException;
-import dev.callgate.cloudapi.CloudApiUnreachableException;
-import dev.callgate.cloudapi.ConnectLimitExceededException;
 import dev.callgate.media.MediaCapacityException;
 import dev.callgate.media.MediaListener;
 import dev.callgate.media.MediaOptions;
@@ -26,8 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
- * Runs the effects of committed transitions that leave the database: media (the worker pool) and the Cloud API.
- * Their results come back to {@link CallOrchestrator} as signals. Every effect is safe to repeat.
+ * Runs the media effects of committed transitions on the worker pool (the Cloud API's are durable rows run by
+ * {@link CloudApiEffects}); their results and the media's reports come back to {@link CallOrchestrator} as signals.
  */
 @ApplicationScoped
 public class CallEffects implements MediaListener {
@@ -35,7 +31,6 @@ public class CallEffects implements MediaListener {
     private static final Logger LOG = Logger.getLogger(CallEffects.class);
 
     private final MediaWorkerPool media;
-    private final CloudApiClient cloudApi;
     private final Provider<CallOrchestrator> orchestrator;
     private final Vertx vertx;
     private final MediaDefaults defaults;
@@ -43,11 +38,10 @@ public class CallEffects implements MediaListener {
     /** media key → call id, for media reports. */
     private final Map<String, UUID> calls = new ConcurrentHashMap<>();
 
-    public CallEffects(MediaWorkerPool media, CloudApiClient cloudApi, Provider<CallOrchestrator> orchestrator,
+    public CallEffects(MediaWorkerPool media, Provider<CallOrchestrator> orchestrator,
                        Vertx vertx, MediaDefaults defaults, io.micrometer.core.instrument.MeterRegistry registry) {
         this.registry = registry;
         this.media = media;
-        this.cloudApi = cloudApi;
         this.orchestrator = orchestrator;
         this.vertx = vertx;
         this.defaults = defaults;
@@ -60,55 +54,13 @@ public class CallEffects implements MediaListener {
     }
 
     void run(CallContext call, List<CallEffect> effects) {
-        CallEffect.SendPreAccept preAccept = null;
-        CallEffect.SendAccept accept = null;
         for (CallEffect effect : effects) {
-            if (effect instanceof CallEffect.SendPreAccept p) {
-                preAccept = p;
-            } else if (effect instanceof CallEffect.SendAccept a) {
-                accept = a;
-            }
-        }
-        for (CallEffect effect : effects) {
-            if (preAccept != null && accept != null && effect == accept) {
-                continue; // sent once pre_accept has succeeded, below: Meta takes them in that order only
-            }
             try {
-                if (effect == preAccept && accept != null) {
-                    preAcceptThenAccept(call, preAccept, accept);
-                } else {
-                    run(call, effect);
-                }
+                run(call, effect);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "call %s (%s): effect %s failed", call.callRef(), call.whatsappCallId(), effect);
             }
         }
-    }
-
-    /** An accept decided before our answer was ready: pre_accept, and accept only after it returned 200. */
-    private void preAcceptThenAccept(CallContext call, CallEffect.SendPreAccept preAccept, CallEffect.SendAccept accept) {
-        onContext(() -> sendPreAccept(call, preAccept)
-                .chain(sent -> sent ? sendAccept(call, accept) : Uni.createFrom().voidItem()));
-    }
-
-    /** True when Meta took the pre_accept; otherwise the call fails (pre_accept_failed). */
-    private Uni<Boolean> sendPreAccept(CallContext call, CallEffect.SendPreAccept preAccept) {
-        return cloudApi.preAccept(call.phoneNumberId(), call.whatsappCallId(), preAccept.answerSdp())
-                .replaceWith(true)
-                .onFailure().invoke(e -> LOG.errorf("call %s (%s): pre_accept failed: %s", call.callRef(),
-                        call.whatsappCallId(), e.getMessage()))
-                .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
-                        new CallSignal.MediaFailed("pre_accept_failed")).replaceWith(false));
-    }
-
-    private Uni<Void> sendAccept(CallContext call, CallEffect.SendAccept accept) {
-        return cloudApi.accept(call.phoneNumberId(), call.whatsappCallId(), accept.answerSdp(),
-                        call.bizOpaqueCallbackData(), call.metaRecording(), call.metaTranscription())
-                .chain(() -> orchestrator.get().signal(call.callId(), new CallSignal.AcceptSent()))
-                .onFailure().invoke(e -> LOG.errorf("call %s (%s): accept failed: %s", call.callRef(),
-                        call.whatsappCallId(), e.getMessage()))
-                .onFailure().recoverWithUni(e -> orchestrator.get().signal(call.callId(),
-                        new CallSignal.MediaFailed("accept_failed")));
     }
 
     private void run(CallContext call, CallEffect effect) {
@@ -158,33 +110,6 @@ public class CallEffects implements MediaListener {
             });
             media.close(key);
             calls.remove(key);
-        } else if (effect instanceof CallEffect.SendConnect connect) {
-            io.micrometer.core.instrument.Timer.builder("callgate.call.connect.overhead")
-                    .description("From the command (call created) to the connect request leaving, media offer included")
-                    .publishPercentiles(0.5, 0.99).register(registry)
-                    .record(java.time.Duration.between(call.createdAt(), java.time.Instant.now()));
-            onContext(() -> cloudApi.connect(call.phoneNumberId(), call.to(), call.recipient(), connect.offerSdp(),
-                            BizOpaqueData.wire(call.callId(), call.bizOpaqueCallbackData()), call.metaRecording(),
-                            call.metaTranscription())
-                    .map(id -> (CallSignal) new CallSignal.ConnectSent(id))
-                    .onFailure().recoverWithItem(CallEffects::connectFailure)
-                    .chain(signal -> orchestrator.get().signal(call.callId(), signal)));
-        } else if (effect instanceof CallEffect.SendTerminate) {
-            onContext(() -> cloudApi.terminate(call.phoneNumberId(), call.whatsappCallId())
-                    // a user's call Meta had not taken as accepted yet (our accept in flight) is declined instead
-                    .onFailure(e -> call.direction() == CallDirection.USER_INITIATED && e instanceof CloudApiException g
-                            && (g.graphMessage() + g.details().orElse("")).contains("reject"))
-                    .recoverWithUni(e -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId()))
-                    .onFailure().invoke(e -> LOG.warnf("call %s (%s): terminate failed, the grace timer ends the "
-                            + "call: %s", call.callRef(), call.whatsappCallId(), e.getMessage()))
-                    .onFailure().recoverWithNull().replaceWithVoid());
-        } else if (effect instanceof CallEffect.SendPreAccept preAccept) {
-            onContext(() -> sendPreAccept(call, preAccept).replaceWithVoid());
-        } else if (effect instanceof CallEffect.SendAccept accept) {
-            onContext(() -> sendAccept(call, accept));
-        } else if (effect instanceof CallEffect.SendReject) {
-            onContext(() -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId())
-                    .onFailure().recoverWithNull().replaceWithVoid());
         }
     }
 
@@ -201,28 +126,6 @@ public class CallEffects implements MediaListener {
             return "instance_draining";
         }
         return cause instanceof MediaCapacityException ? "over_capacity" : "media_error: " + cause.getMessage();
-    }
-
-    private static CallSignal connectFailure(Throwable failure) {
-        if (failure instanceof CloudApiException graph && graph.httpStatus() >= 500) {
-            // Meta may have placed the call before failing to answer: it may be ringing
-            return new CallSignal.ConnectOutcomeUnknown("connect_outcome_unknown", true, graph.code(),
-                    graph.graphMessage() + graph.details().map(d -> " (" + d + ")").orElse(""));
-        }
-        if (failure instanceof CloudApiException graph) {
-            return new CallSignal.ConnectRefused(graph.code(), graph.graphMessage()
-                    + graph.details().map(d -> " (" + d + ")").orElse(""));
-        }
-        if (failure instanceof ConnectLimitExceededException limit) {
-            return new CallSignal.ConnectRefused(138005, "Callgate's own initiation limit: " + limit.getMessage());
-        }
-        if (failure instanceof CloudApiUnreachableException unreachable) {
-            return unreachable.mayHaveReachedMeta()
-                    ? new CallSignal.ConnectOutcomeUnknown("connect_outcome_unknown", true, null,
-                    "no answer from the Cloud API: " + unreachable.getMessage())
-                    : new CallSignal.ConnectOutcomeUnknown("cloud_api_unreachable");
-        }
-        return new CallSignal.ConnectOutcomeUnknown("connect_failed: " + failure);
     }
 
     // ---- media reports -----------------------------------------------------------------------------------------

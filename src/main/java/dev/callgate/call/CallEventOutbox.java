@@ -87,6 +87,10 @@ public class CallEventOutbox {
                 meta.put("durationSeconds", call.metaDurationSeconds);
             }
         }
+        if (call.metaEndRequested && (type == CallEventType.ENDED || type == CallEventType.RECONCILED)) {
+            // Callgate asked Meta to end the call: whether Meta confirmed it (false: terminate keeps being retried)
+            data.put("terminateConfirmed", call.metaEndConfirmed());
+        }
         if (extra != null) {
             data.setAll(extra);
         }

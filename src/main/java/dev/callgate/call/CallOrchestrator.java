@@ -47,11 +47,13 @@ public class CallOrchestrator {
     private final CallConfig config;
     private final Permissions permissions;
     private final MediaCommands mediaCommands;
+    private final CloudApiEffects cloudApiEffects;
 
     public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
                             ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance,
                             IncomingCalls incomingCalls, CallConfig config, Permissions permissions,
-                            MediaCommands mediaCommands) {
+                            MediaCommands mediaCommands, CloudApiEffects cloudApiEffects) {
+        this.cloudApiEffects = cloudApiEffects;
         this.mediaCommands = mediaCommands;
         this.permissions = permissions;
         this.incomingCalls = incomingCalls;
@@ -67,16 +69,19 @@ public class CallOrchestrator {
     }
 
     /** The committed outcome of one step: what to run next, and webhooks released from the parking lot. */
-    record Step(CallContext call, List<CallEffect> effects, List<String> released) {
-        static final Step NONE = new Step(null, List.of(), List.of());
+    record Step(CallContext call, List<CallEffect> effects, List<CloudApiEffects.Recorded> cloudApi,
+                List<String> released) {
+        static final Step NONE = new Step(null, List.of(), List.of(), List.of());
 
         /** This step followed by {@code next} in the same transaction. */
         Step then(Step next) {
             List<CallEffect> all = new ArrayList<>(effects);
             all.addAll(next.effects);
+            List<CloudApiEffects.Recorded> actions = new ArrayList<>(cloudApi);
+            actions.addAll(next.cloudApi);
             List<String> parked = new ArrayList<>(released);
             parked.addAll(next.released);
-            return new Step(next.call != null ? next.call : call, all, parked);
+            return new Step(next.call != null ? next.call : call, all, actions, parked);
         }
     }
 
@@ -173,6 +178,19 @@ public class CallOrchestrator {
                 ? Uni.createFrom().item(Step.NONE) : transition(call, signal)));
     }
 
+    /**
+     * The result of a Cloud API effect ({@link CloudApiEffects}): its row marked done and its signal (or none) applied,
+     * in one transaction — the effect is confirmed exactly when its result is stored.
+     */
+    Uni<Void> effectDone(UUID callId, long effectId, CallSignal signal, String result) {
+        return run(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                        "update call_effects set done_at = now(), result = ?2 where id = ?1 and done_at is null")
+                .setParameter(1, effectId).setParameter(2, result).executeUpdate())
+                .chain(updated -> updated == 0 || signal == null ? Uni.createFrom().item(Step.NONE)
+                        : Call.<Call>findById(callId).chain(call -> call == null
+                        ? Uni.createFrom().item(Step.NONE) : transition(call, signal))));
+    }
+
     /** A due timer; only the instance that claims its row acts on it. */
     public Uni<Void> fireTimer(UUID callId, CallTimer timer) {
         return run(() -> timers.claim(callId, timer).chain(claimed -> !claimed
@@ -227,7 +245,11 @@ public class CallOrchestrator {
             if (call != null) {
                 learnUser(call, record);
                 if (signal.get() instanceof CallSignal.Terminated terminated) {
+                    boolean late = call.state == CallState.ENDED && call.metaStatus == null;
                     call.recordMetaTerminate(terminated); // kept even when the call had already ended
+                    if (late) {
+                        return reconciled(call, terminated);
+                    }
                 }
                 return transition(call, signal.get(), record.receivedAt());
             }
@@ -256,8 +278,10 @@ public class CallOrchestrator {
             call.whatsappCallId = record.callId();
             return Panache.getSession().chain(s -> s.flush()).replaceWith(
                     signal instanceof CallSignal.Terminated ? Step.NONE
-                            : new Step(CallContext.of(call, record.receivedAt()),
-                            List.of(new CallEffect.SendTerminate()), List.of()));
+                            : new Step(CallContext.of(call, record.receivedAt()), List.of(), List.of(), List.of()))
+                    .chain(step -> signal instanceof CallSignal.Terminated ? Uni.createFrom().item(step)
+                            : cloudApiEffects.record(call.id, new CallEffect.SendTerminate()).map(recorded ->
+                            new Step(step.call(), List.of(), List.of(recorded), List.of())));
         }
         return transition(call, new CallSignal.ConnectSent(record.callId()), record.receivedAt())
                 .chain(first -> transition(call, signal, record.receivedAt()).map(first::then));
@@ -279,6 +303,28 @@ public class CallOrchestrator {
             call.userWaId = WebhookRecord.firstText(contact.get("wa_id"),
                     business ? item.get("recipient_id") : item.get("from"));
         }
+    }
+
+    /**
+     * Meta's terminate came after the call had ended on Callgate's side: its word (status, billed duration) is kept on
+     * the call and published as {@code reconciled} beside Callgate's outcome, which stays as it was published.
+     * {@code metaOutcome}: FAILED when Meta said so, COMPLETED when Meta gives a duration (the call was connected).
+     */
+    private Uni<Step> reconciled(Call call, CallSignal.Terminated terminated) {
+        String metaOutcome = terminated.failed() ? CallOutcome.FAILED.name()
+                : terminated.durationSeconds() != null ? CallOutcome.COMPLETED.name() : null;
+        boolean agrees = metaOutcome == null || metaOutcome.equals(call.outcome.name());
+        LOG.infof("call %s (%s): Meta's terminate came after the call ended %s: Meta says %s, %s s%s",
+                call.callRef, call.whatsappCallId, call.outcome, call.metaStatus, call.metaDurationSeconds,
+                agrees ? "" : " — Callgate's outcome differs");
+        registry.counter("callgate.calls.reconciled", "agrees", String.valueOf(agrees)).increment();
+        com.fasterxml.jackson.databind.node.ObjectNode extra = mapper.createObjectNode();
+        if (metaOutcome != null) {
+            extra.put("metaOutcome", metaOutcome);
+        }
+        extra.put("outcomeAgrees", agrees);
+        return Panache.getSession().chain(s -> s.flush())
+                .chain(() -> outbox.add(call, CallEventType.RECONCILED, Instant.now(), extra)).replaceWith(Step.NONE);
     }
 
     /** Meta's recording or transcript of a call is ready: kept on the call and published with its media id. */
@@ -363,6 +409,15 @@ public class CallOrchestrator {
     }
 
     private Uni<Step> transition(Call call, CallSignal signal, Instant receivedAt) {
+        if (call.state == CallState.ENDED && signal instanceof CallSignal.MetaEndConfirmed confirmed
+                && call.metaEnd == MetaEnd.OPEN) {
+            // a terminate retried after the grace timer ended the call: Meta's side is over now too
+            call.metaEnd = confirmed.alreadyEnded() ? MetaEnd.ENDED_FIRST : MetaEnd.CONFIRMED;
+            LOG.infof("call %s (%s): Meta confirmed its end after the call had ended here", call.callRef,
+                    call.whatsappCallId);
+            registry.counter("callgate.calls.terminate.confirmed.late").increment();
+            return Panache.getSession().chain(s -> s.flush()).replaceWith(Step.NONE);
+        }
         Transition t = CallStateMachine.next(call.snapshot(), signal);
         if (!t.changed()) {
             LOG.debugf("call %s (%s): %s changes nothing in %s", call.callRef, call.whatsappCallId,
@@ -393,6 +448,7 @@ public class CallOrchestrator {
                 signal == null ? "OfferReceived" : signal.getClass().getSimpleName());
         Uni<Void> writes = Panache.getSession().chain(s -> s.flush());
         List<CallEffect> later = new ArrayList<>();
+        List<CloudApiEffects.Recorded> actions = new ArrayList<>();
         for (CallEffect effect : t.effects()) {
             if (effect instanceof Publish publish) {
                 writes = writes.chain(() -> outbox.add(call, publish.type(), now));
@@ -400,6 +456,12 @@ public class CallOrchestrator {
                 writes = writes.chain(() -> timers.start(call.id, start.timer()));
             } else if (effect instanceof CancelTimer cancel) {
                 writes = writes.chain(() -> timers.cancel(call.id, cancel.timer()));
+            } else if (CloudApiEffects.kindOf(effect).isPresent()) {
+                if (effect instanceof CallEffect.SendTerminate || effect instanceof CallEffect.SendReject) {
+                    call.metaEndRequested = true;
+                }
+                writes = writes.chain(() -> cloudApiEffects.record(call.id, effect).invoke(actions::add)
+                        .replaceWithVoid());
             } else if (MediaCommands.needsMedia(effect) && mediaCommands.elsewhere(call)) {
                 writes = writes.chain(() -> mediaCommands.route(call, effect));
             } else {
@@ -423,11 +485,13 @@ public class CallOrchestrator {
                                     delete from parked_webhooks where whatsapp_call_id = ?1
                                     returning cast(payload as text), id""", Object[].class)
                             .setParameter(1, call.whatsappCallId).getResultList()))
-                    .map(rows -> new Step(context, later, rows.stream()
+                    .call(() -> Panache.getSession().chain(s -> s.flush()))
+                    .map(rows -> new Step(context, later, actions, rows.stream()
                             .sorted(java.util.Comparator.comparingLong(r -> ((Number) r[1]).longValue()))
                             .map(r -> (String) r[0]).toList()));
         }
-        return writes.replaceWith(new Step(context, later, List.of()));
+        return writes.chain(() -> Panache.getSession().chain(s -> s.flush()))
+                .replaceWith(() -> new Step(context, later, actions, List.of()));
     }
 
     /** One transaction, retried on an optimistic-lock conflict; effects and parked webhooks after the commit. */
@@ -438,6 +502,9 @@ public class CallOrchestrator {
                 .chain(step -> {
                     if (step.call() != null && !step.effects().isEmpty()) {
                         effects.run(step.call(), step.effects());
+                    }
+                    if (step.call() != null && !step.cloudApi().isEmpty()) {
+                        cloudApiEffects.runAfterCommit(step.call(), step.cloudApi());
                     }
                     Uni<Void> replay = Uni.createFrom().voidItem();
                     for (String parked : step.released()) {

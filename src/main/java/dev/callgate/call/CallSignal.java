@@ -127,6 +127,13 @@ public sealed interface CallSignal {
         }
     }
 
+    /**
+     * Meta answered our terminate (or reject): it took it, or ({@code alreadyEnded}) the call had ended there before
+     * — then the user (or Meta) ended it first.
+     */
+    record MetaEndConfirmed(boolean alreadyEnded) implements CallSignal {
+    }
+
     // ---- timers -----------------------------------------------------------------------------------------------
 
     /** A timer the machine started has fired. */

@@ -18,72 +18,85 @@ package dev.callgate.call;
  * @param errorCode       the WhatsApp error code behind a failure, never flattened
  * @param errorMessage    the WhatsApp error message behind a failure
  * @param durationSeconds the talk time Meta reported on terminate
+ * @param metaEnd         what Meta answered to our terminate or reject ({@link MetaEnd})
  */
 public record CallSnapshot(CallDirection direction, CallState state, String whatsappCallId, String localSdp,
                            boolean answerApplied, boolean mediaUp, boolean pickedUp, boolean acceptRequested,
                            CallOutcome pendingOutcome, String pendingReason, CallOutcome outcome,
-                           String failureReason, Integer errorCode, String errorMessage, Long durationSeconds) {
+                           String failureReason, Integer errorCode, String errorMessage, Long durationSeconds,
+                           MetaEnd metaEnd) {
 
     /** A business-initiated call whose command has just been stored. */
     public static CallSnapshot requested() {
         return new CallSnapshot(CallDirection.BUSINESS_INITIATED, CallState.REQUESTED, null, null, false, false, false,
-                false, null, null, null, null, null, null, null);
+                false, null, null, null, null, null, null, null, MetaEnd.OPEN);
     }
 
     CallSnapshot withState(CallState next) {
         return new CallSnapshot(direction, next, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
                 acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage,
-                durationSeconds);
+                durationSeconds, metaEnd);
     }
 
     CallSnapshot withCallId(String id) {
         return new CallSnapshot(direction, state, id, localSdp, answerApplied, mediaUp, pickedUp, acceptRequested,
-                pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage, durationSeconds);
+                pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage, durationSeconds, metaEnd);
     }
 
     CallSnapshot withLocalSdp(String sdp) {
         return new CallSnapshot(direction, state, whatsappCallId, sdp, answerApplied, mediaUp, pickedUp,
                 acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage,
-                durationSeconds);
+                durationSeconds, metaEnd);
     }
 
     CallSnapshot withAnswerApplied() {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, true, mediaUp, pickedUp, acceptRequested,
-                pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage, durationSeconds);
+                pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage, durationSeconds, metaEnd);
     }
 
     CallSnapshot withMediaUp() {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, true, pickedUp,
                 acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage,
-                durationSeconds);
+                durationSeconds, metaEnd);
     }
 
     CallSnapshot withPickedUp() {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, true,
                 acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage,
-                durationSeconds);
+                durationSeconds, metaEnd);
     }
 
     CallSnapshot withAcceptRequested() {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp, true,
-                pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage, durationSeconds);
+                pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage, durationSeconds, metaEnd);
     }
 
     /** Keeps a Graph error seen before the end (a connect whose outcome is unknown) for the end to report. */
     CallSnapshot withError(Integer code, String message) {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
                 acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, code, message,
-                durationSeconds);
+                durationSeconds, metaEnd);
     }
 
     CallSnapshot withPending(CallOutcome pending, String reason) {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
-                acceptRequested, pending, reason, outcome, failureReason, errorCode, errorMessage, durationSeconds);
+                acceptRequested, pending, reason, outcome, failureReason, errorCode, errorMessage, durationSeconds, metaEnd);
     }
 
     CallSnapshot ended(CallOutcome finalOutcome, String reason, Integer code, String message, Long duration) {
         return new CallSnapshot(direction, CallState.ENDED, whatsappCallId, localSdp, answerApplied, mediaUp,
                 pickedUp, acceptRequested, pendingOutcome, pendingReason, finalOutcome, reason, code, message,
-                duration);
+                duration, metaEnd);
+    }
+
+    CallSnapshot withMetaEnd(MetaEnd end) {
+        return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
+                acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage,
+                durationSeconds, end);
+    }
+
+    /** Meta had ended the call before our terminate reached it: it answered "already ended". */
+    boolean endedAtMetaFirst() {
+        return metaEnd == MetaEnd.ENDED_FIRST;
     }
 }

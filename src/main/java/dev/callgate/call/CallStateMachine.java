@@ -74,7 +74,7 @@ public final class CallStateMachine {
     public static Transition incoming(String whatsappCallId, String offerSdp) {
         CallSnapshot call = new CallSnapshot(CallDirection.USER_INITIATED, INCOMING, whatsappCallId, null, false, false,
                 false,
-                false, null, null, null, null, null, null, null);
+                false, null, null, null, null, null, null, null, MetaEnd.OPEN);
         return Transition.to(call, new CreateAnswer(offerSdp), new StartTimer(CallTimer.ACCEPT_WINDOW),
                 new Publish(CallEventType.INCOMING));
     }
@@ -153,6 +153,11 @@ public final class CallStateMachine {
         }
         if (signal instanceof TimerFired fired) {
             return timer(call, fired.timer());
+        }
+        if (signal instanceof CallSignal.MetaEndConfirmed confirmed) {
+            MetaEnd end = confirmed.alreadyEnded() ? MetaEnd.ENDED_FIRST : MetaEnd.CONFIRMED;
+            // kept for the end (terminateConfirmed, and whose hang-up it was); the terminate webhook still decides
+            return call.metaEnd() == MetaEnd.OPEN ? Transition.to(call.withMetaEnd(end)) : Transition.unchanged(call);
         }
         throw new IllegalArgumentException("unknown signal " + signal); // CallSignal is sealed: unreachable
     }
@@ -334,10 +339,8 @@ public final class CallStateMachine {
                     "WhatsApp reported the call FAILED without an error", webhook.durationSeconds());
         }
         if (call.state() == TERMINATING) {
-            CallOutcome pending = call.pendingOutcome() == CallOutcome.CANCELLED
-                    && (call.pickedUp() || webhook.durationSeconds() != null) ? CallOutcome.COMPLETED
-                    : call.pendingOutcome();
-            return end(call, pending, call.pendingReason(), null, null, webhook.durationSeconds());
+            return end(call, outcomeByMeta(call, webhook), call.pendingReason(), null, null,
+                    webhook.durationSeconds());
         }
         if (call.pickedUp() || webhook.durationSeconds() != null) {
             return end(call, CallOutcome.COMPLETED, null, null, null, webhook.durationSeconds());
@@ -346,6 +349,29 @@ public final class CallStateMachine {
             return end(call, CallOutcome.REJECTED, "rejected", null, null, null);
         }
         return end(call, CallOutcome.NO_ANSWER, "not_answered", null, null, null);
+    }
+
+    /**
+     * Meta's terminate decides how a call we were ending ended: a call Meta reports COMPLETED with a duration was
+     * connected and billed — a hang-up while ringing (CANCELLED) or our ring timeout crossing the pick-up (NO_ANSWER)
+     * end COMPLETED, keeping Callgate's reason. A failure of ours (FAILED) stays FAILED — we ended a call Meta
+     * considered fine — unless Meta had ended the call before our terminate reached it (it answered "already
+     * ended"): then the failure we saw was the user's hang-up (the PeerConnection failing before Meta's delayed
+     * webhook), and the call COMPLETED.
+     */
+    private static CallOutcome outcomeByMeta(CallSnapshot call, Terminated webhook) {
+        CallOutcome pending = call.pendingOutcome();
+        boolean connectedAtMeta = !webhook.failed() && webhook.durationSeconds() != null;
+        if (pending == CallOutcome.CANCELLED && (call.pickedUp() || connectedAtMeta)) {
+            return CallOutcome.COMPLETED;
+        }
+        if (pending == CallOutcome.NO_ANSWER && connectedAtMeta) {
+            return CallOutcome.COMPLETED;
+        }
+        if (pending == CallOutcome.FAILED && connectedAtMeta && call.endedAtMetaFirst()) {
+            return CallOutcome.COMPLETED;
+        }
+        return pending;
     }
 
     // ---- user-initiated --------------------------------------------------------------------------------------------
@@ -404,7 +430,8 @@ public final class CallStateMachine {
                     ? terminating(call, CallOutcome.COMPLETED, "max_duration", new SendTerminate())
                     : Transition.unchanged(call);
             case TERMINATE_GRACE -> call.state() == TERMINATING
-                    ? end(call, call.pendingOutcome(), call.pendingReason(), null, null, null)
+                    ? end(call, call.pendingOutcome() == CallOutcome.FAILED && call.endedAtMetaFirst() && call.pickedUp()
+                    ? CallOutcome.COMPLETED : call.pendingOutcome(), call.pendingReason(), null, null, null)
                     : Transition.unchanged(call);
             case ACCEPT_WINDOW -> call.state() == INCOMING || call.state() == PRE_ACCEPTED
                     ? terminating(call, CallOutcome.NO_ANSWER, "accept_window_expired", new SendReject())

@@ -112,7 +112,7 @@ public class CloudApiClient {
     public Uni<Void> preAccept(String phoneNumberId, String callId, String sdpAnswer) {
         ObjectNode body = callBody("pre_accept", callId);
         session(body, "answer", sdpAnswer);
-        return callAction("pre_accept", phoneNumberId, callId, body);
+        return callAction("pre_accept", phoneNumberId, callId, body).replaceWithVoid();
     }
 
     /** Accepts a user-initiated call with the SDP answer (the same SDP as any pre_accept). */
@@ -130,20 +130,25 @@ public class CloudApiClient {
         if (bizOpaqueCallbackData != null) {
             body.put("biz_opaque_callback_data", bizOpaqueCallbackData);
         }
-        return callAction("accept", phoneNumberId, callId, body);
+        return callAction("accept", phoneNumberId, callId, body).replaceWithVoid();
     }
 
     /** Declines a user-initiated call before it is accepted. */
-    public Uni<Void> reject(String phoneNumberId, String callId) {
+    /** Declines a user's call; true when Meta answered that it had been rejected (or had ended) already. */
+    public Uni<Boolean> reject(String phoneNumberId, String callId) {
         return callAction("reject", phoneNumberId, callId, callBody("reject", callId));
     }
 
-    /** Hangs up a call in either direction (also needed after an RTCP BYE, for billing). */
-    public Uni<Void> terminate(String phoneNumberId, String callId) {
+    /**
+     * Hangs up a call in either direction (also needed after an RTCP BYE, for billing); true when Meta answered that
+     * the call had already ended.
+     */
+    public Uni<Boolean> terminate(String phoneNumberId, String callId) {
         return callAction("terminate", phoneNumberId, callId, callBody("terminate", callId));
     }
 
-    private Uni<Void> callAction(String action, String phoneNumberId, String callId, ObjectNode body) {
+    /** Sends a call action; true when Meta answered that it had been done already ({@link #alreadyDone}). */
+    private Uni<Boolean> callAction(String action, String phoneNumberId, String callId, ObjectNode body) {
         java.util.concurrent.atomic.AtomicBoolean mayHaveLanded = new java.util.concurrent.atomic.AtomicBoolean();
         Supplier<Uni<JsonNode>> request = () -> graph.calls(config.version(), phoneNumberId, authorization, body)
                 .onFailure().transform(failure -> typed(action, failure))
@@ -166,7 +171,7 @@ public class CloudApiClient {
                                 null, response.toString());
                     }
                     LOG.infof("call %s: %s done", callId, action);
-                    return null;
+                    return response.path("already_done").asBoolean(false);
                 });
     }
 

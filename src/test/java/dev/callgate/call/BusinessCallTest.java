@@ -299,6 +299,66 @@ class BusinessCallTest {
     }
 
     @Test
+    void aTerminateMetaDoesNotTakeEndsTheCallUnconfirmedAndIsRetriedUntilMetaConfirmsIt() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
+        String[] callId = new String[1];
+        // Meta answers 503 to the next 40 terminate requests: more than fit in the terminate grace (the test profile
+        // retries every ≤ 2 s, 3 requests each), fewer than the retries after it
+        Ended ended = placeAndAwaitEnd(user, null, "connected", callRef -> {
+            callId[0] = given().get("/v1/calls/" + callRef).then().extract().path("whatsappCallId");
+            SimulatorAdminClient.fault("terminate", 503, 131000, 0, 40);
+            Commands.send(callRef, Commands.terminate("cmd-" + UUID.randomUUID(), callRef));
+        });
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("COMPLETED");
+        assertThat(ended.data().path("terminateConfirmed").asBoolean(true)).isFalse();
+        given().get("/v1/calls/" + ended.callRef()).then().statusCode(200).body("terminateConfirmed", equalTo(false));
+
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertThat(SimulatorAdminClient.call(callId[0]).getString("endReason")).isEqualTo("business_terminated");
+            given().get("/v1/calls/" + ended.callRef()).then().statusCode(200)
+                    .body("terminateConfirmed", equalTo(true));
+        });
+        assertThat(registry.find("callgate.call.effects.retries").tag("kind", "terminate").counter())
+                .isNotNull().satisfies(c -> assertThat(c.count()).isGreaterThanOrEqualTo(5));
+    }
+
+    @Test
+    void metasTerminateArrivingAfterTheCallEndedIsPublishedAsReconciledAndShownByRest() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
+        String[] callId = new String[1];
+        // Meta cannot be reached for our terminate: the terminate grace ends the call without Meta's word
+        Ended ended = placeAndAwaitEnd(user, null, "connected", callRef -> {
+            callId[0] = given().get("/v1/calls/" + callRef).then().extract().path("whatsappCallId");
+            SimulatorAdminClient.fault("terminate", 503, 131000, 0, 1000);
+            Commands.send(callRef, Commands.terminate("cmd-" + UUID.randomUUID(), callRef));
+        });
+        assertThat(ended.data().path("outcome").asText()).isEqualTo("COMPLETED");
+        assertThat(ended.data().has("meta")).isFalse();
+        assertThat(ended.data().path("terminateConfirmed").isBoolean()).isTrue();
+        assertThat(ended.data().path("terminateConfirmed").asBoolean()).isFalse();
+        assertThat(SimulatorAdminClient.call(callId[0]).getString("state")).isEqualTo("active");
+
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            // then Meta's terminate arrives, late, in Meta's shape: its status and billed duration are reconciled
+            Webhooks.postSigned(Webhooks.envelope("calls", Webhooks.contacts(user, "Zoë") + ",\n\"calls\":["
+                    + Webhooks.terminateItem(callId[0], user) + "]")).statusCode(200);
+            JsonNode reconciled = CloudEvents.data(events.await(r -> ended.callRef().equals(r.key())
+                    && r.value().contains("\"dev.callgate.call.reconciled\""), 1).get(0));
+            assertThat(reconciled.path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(reconciled.path("metaOutcome").asText()).isEqualTo("COMPLETED");
+            assertThat(reconciled.path("outcomeAgrees").asBoolean()).isTrue();
+            assertThat(reconciled.path("meta").path("status").asText()).isEqualTo("COMPLETED");
+            assertThat(reconciled.path("meta").path("durationSeconds").asLong()).isEqualTo(110);
+            given().get("/v1/calls/" + ended.callRef()).then().statusCode(200).body("outcome", equalTo("COMPLETED"))
+                    .body("meta.status", equalTo("COMPLETED")).body("meta.durationSeconds", equalTo(110));
+        } finally {
+            SimulatorAdminClient.reset(); // the faults go, and with them the simulator's call
+        }
+    }
+
+    @Test
     void noPermissionEndsPermissionDeniedWithTheWhatsAppCode() {
         String user = Webhooks.newUser();
         SimulatorAdminClient.revoke(user);

@@ -53,26 +53,27 @@ class CallStateMachineTest {
             new CallSignal.TimerFired(CallTimer.RING_TIMEOUT), new CallSignal.TimerFired(CallTimer.CONNECT_TIMEOUT),
             new CallSignal.TimerFired(CallTimer.MAX_DURATION), new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE),
             new CallSignal.TimerFired(CallTimer.ACCEPT_WINDOW), new CallSignal.NoPermissionKnown(),
-            new CallSignal.UserAudioHeard(), new CallSignal.TimerFired(CallTimer.OFFER_TIMEOUT));
+            new CallSignal.UserAudioHeard(), new CallSignal.TimerFired(CallTimer.OFFER_TIMEOUT),
+            new CallSignal.MetaEndConfirmed(false));
 
     /**
      * Expected state after each signal, per starting state ("." = unchanged state). Columns: Initiate HangUp Accept
      * Reject LocalSdp MediaRefused MediaConnected MediaFailed ConnectSent ConnectRefused ConnectUnknown AcceptSent
      * Answer Offer Ringing Accepted Rejected Terminated ringT connectT maxT graceT acceptT NoPermissionKnown
-     * UserAudioHeard offerT.
+     * UserAudioHeard offerT MetaEndConfirmed.
      */
     private static final String TABLE = """
-            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END .   .
-            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END
-            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .   .   ACT .
-            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .   .   ACT .
-            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .   .   .   .
-            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .   .   .   .
-            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .   .   .   .
-            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .   .
-            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .   .
-            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   TRM .   .   .
-            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+            REQUESTED    OFF END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END .   .   .
+            OFFERING     .   END .   .   DIA END .   END .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   END .
+            DIALING      .   TRM .   .   .   .   .   TRM .   END .   .   RNG .   RNG CON .   END TRM .   .   .   .   .   ACT .   .
+            RINGING      .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   CON .   END TRM .   .   .   .   .   ACT .   .
+            CONNECTING   .   TRM .   .   .   .   ACT TRM .   .   .   .   .   .   .   .   .   END .   TRM .   .   .   .   .   .   .
+            ACTIVE       .   TRM .   .   .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   TRM .   .   .   .   .   .
+            TERMINATING  .   .   .   .   .   .   .   .   .   END .   .   .   .   .   .   .   END .   .   .   END .   .   .   .   .
+            INCOMING     .   TRM .   TRM PRE TRM .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .   .   .
+            PRE_ACCEPTED .   TRM ACC TRM .   .   .   TRM .   .   .   .   .   .   .   .   .   END .   .   .   .   TRM .   .   .   .
+            ACCEPTING    .   TRM .   .   .   .   .   TRM .   .   .   CON .   .   .   .   .   END .   .   .   .   TRM .   .   .   .
+            ENDED        .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
             """;
 
     private static final Map<String, CallState> ABBREVIATIONS = Map.of("OFF", OFFERING, "DIA", DIALING,
@@ -91,7 +92,7 @@ class CallStateMachineTest {
         CallOutcome outcome = state == ENDED ? CallOutcome.COMPLETED : null;
         return new CallSnapshot(direction, state, hasId ? ID : null,
                 state == REQUESTED || state == INCOMING ? null : "v=0 local", answerApplied, mediaUp, pickedUp, false,
-                pending, pending == null ? null : "hung_up", outcome, null, null, null, null);
+                pending, pending == null ? null : "hung_up", outcome, null, null, null, null, MetaEnd.OPEN);
     }
 
     private static Map<CallState, List<String>> table() {
@@ -554,5 +555,37 @@ class CallStateMachineTest {
         assertThat(run.call().outcome()).isEqualTo(CallOutcome.FAILED);
         assertThat(run.call().failureReason()).isEqualTo("accept_not_confirmed");
         assertThat(run.effects()).contains(new CallEffect.SendTerminate(), new CallEffect.CloseMedia());
+    }
+
+    @Test
+    void metasTerminateWithinTheGraceDecidesTheOutcomeAndDuration() {
+        CallSignal completed = new CallSignal.Terminated(31L, null, null);
+        // the user hung up; the PeerConnection failing was seen before Meta's (delayed) terminate webhook, and our
+        // terminate was answered "already ended"
+        Run mediaFirst = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED,
+                new CallSignal.MediaFailed("peer connection FAILED"), new CallSignal.MetaEndConfirmed(true), completed);
+        assertThat(mediaFirst.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        assertThat(mediaFirst.call().durationSeconds()).isEqualTo(31L);
+        assertThat(mediaFirst.call().failureReason()).isEqualTo("peer connection FAILED");
+        // the same when the webhook never comes: the grace timer ends it COMPLETED, Meta having ended it first
+        Run noWebhook = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED,
+                new CallSignal.MediaFailed("peer connection FAILED"), new CallSignal.MetaEndConfirmed(true),
+                new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE));
+        assertThat(noWebhook.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        // a failure of ours that made us end a call Meta considered fine stays FAILED
+        Run ours = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED, new CallSignal.MediaFailed("media_lost"),
+                new CallSignal.MetaEndConfirmed(false), completed);
+        assertThat(ours.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        // our ring timeout crossed the user's pick-up: Meta billed a call
+        Run ringTimeout = business(INITIATE, OFFER, SENT, ANSWER, new CallSignal.TimerFired(CallTimer.RING_TIMEOUT),
+                completed);
+        assertThat(ringTimeout.call().outcome()).isEqualTo(CallOutcome.COMPLETED);
+        // Meta saying FAILED, or COMPLETED without a duration, leaves Callgate's own conclusion
+        Run failedAtMeta = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED,
+                new CallSignal.MediaFailed("media_lost"), new CallSignal.Terminated(true, 5L, null, null, null, null));
+        assertThat(failedAtMeta.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        Run neverAnswered = business(INITIATE, OFFER, SENT, ANSWER, new CallSignal.TimerFired(CallTimer.RING_TIMEOUT),
+                new CallSignal.Terminated(null, null, null));
+        assertThat(neverAnswered.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);
     }
 }
