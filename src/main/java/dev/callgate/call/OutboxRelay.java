@@ -23,8 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Publishes committed outbox rows to Kafka, oldest first, and marks them published once the broker acknowledged them.
- * Rows are claimed with {@code for update skip locked}, so several instances relay without publishing a row twice;
- * a crash between the ack and the mark republishes it (consumers dedup on the CloudEvent id).
+ * One instance relays at a time (a transaction-scoped advisory lock; the others find it taken and leave the batch to
+ * it), so the events of a call leave in the order they were written even when several instances run — with
+ * {@code skip locked} alone, a second instance would publish a call's later event while the first still held its
+ * earlier one. A crash between the ack and the mark republishes a row (consumers dedup on the CloudEvent id).
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -84,11 +86,13 @@ public class OutboxRelay {
 
     private Uni<Integer> relayBatch() {
         return Panache.withTransaction(() -> Panache.getSession().chain(session -> session
-                .createNativeQuery("""
+                .createNativeQuery("select pg_try_advisory_xact_lock(hashtext('callgate:outbox-relay'))",
+                        Boolean.class).getSingleResult()
+                .chain(relaying -> !relaying ? Uni.createFrom().item(List.<Object[]>of()) : session.createNativeQuery("""
                         select id, topic, record_key, cast(payload as text) from outbox
-                         where published_at is null order by id limit ?1 for update skip locked""", Object[].class)
+                         where published_at is null order by id limit ?1 for update""", Object[].class)
                 .setParameter(1, BATCH)
-                .getResultList()
+                .getResultList())
                 .chain(rows -> {
                     if (rows.isEmpty()) {
                         return Uni.createFrom().item(0);

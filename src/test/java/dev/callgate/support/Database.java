@@ -16,6 +16,11 @@ public final class Database {
     private Database() {
     }
 
+    /** A connection of the test's own (as another instance would hold one); the caller closes it. */
+    public static Connection open() throws SQLException {
+        return connect();
+    }
+
     private static Connection connect() throws SQLException {
         var config = ConfigProvider.getConfig();
         return DriverManager.getConnection(config.getValue("quarkus.datasource.jdbc.url", String.class),
