@@ -122,4 +122,29 @@ public interface CallConfig {
             case ACCEPT_WINDOW -> acceptWindow();
         };
     }
+
+    /** How long rows that are only kept for a while stay ({@link Retention}). */
+    Retention retention();
+
+    interface Retention {
+        /** How often old rows are looked for. */
+        @WithDefault("10m")
+        Duration interval();
+
+        /** Outbox rows after they were published to {@code callgate.events}. */
+        @WithDefault("7d")
+        Duration publishedEvents();
+
+        /** Command ids: a command repeated within this is still a no-op. */
+        @WithDefault("30d")
+        Duration processedCommands();
+
+        /** Stored webhook records (a redelivery within this is still a duplicate; the call's webhook history). */
+        @WithDefault("30d")
+        Duration webhookRecords();
+
+        /** Cloud API effects once done. */
+        @WithDefault("7d")
+        Duration finishedEffects();
+    }
 }
