@@ -70,8 +70,8 @@ public class CallOrchestrator {
 
     /** The committed outcome of one step: what to run next, and webhooks released from the parking lot. */
     record Step(CallContext call, List<CallEffect> effects, List<CloudApiEffects.Recorded> cloudApi,
-                List<String> released) {
-        static final Step NONE = new Step(null, List.of(), List.of(), List.of());
+                List<Long> released) {
+        static final Step NONE = new Step(null, List.of(), List.of(), List.<Long>of());
 
         /** This step followed by {@code next} in the same transaction. */
         Step then(Step next) {
@@ -79,7 +79,7 @@ public class CallOrchestrator {
             all.addAll(next.effects);
             List<CloudApiEffects.Recorded> actions = new ArrayList<>(cloudApi);
             actions.addAll(next.cloudApi);
-            List<String> parked = new ArrayList<>(released);
+            List<Long> parked = new ArrayList<>(released);
             parked.addAll(next.released);
             return new Step(next.call != null ? next.call : call, all, actions, parked);
         }
@@ -479,16 +479,14 @@ public class CallOrchestrator {
         }
         CallContext context = CallContext.of(call, receivedAt);
         if (releaseParked && call.whatsappCallId != null) {
-            // the call id is known now: take the webhooks that arrived before it, to replay after the commit
+            // the call id is known now: the webhooks that arrived before it are replayed after the commit, each in
+            // the transaction that deletes its parked row (a crash in between leaves it parked for the sweep)
             return writes.chain(() -> lockCallId(call.whatsappCallId))
-                    .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
-                                    delete from parked_webhooks where whatsapp_call_id = ?1
-                                    returning cast(payload as text), id""", Object[].class)
+                    .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+                                    "select id from parked_webhooks where whatsapp_call_id = ?1 order by id", Long.class)
                             .setParameter(1, call.whatsappCallId).getResultList()))
                     .call(() -> Panache.getSession().chain(s -> s.flush()))
-                    .map(rows -> new Step(context, later, actions, rows.stream()
-                            .sorted(java.util.Comparator.comparingLong(r -> ((Number) r[1]).longValue()))
-                            .map(r -> (String) r[0]).toList()));
+                    .map(ids -> new Step(context, later, actions, ids));
         }
         return writes.chain(() -> Panache.getSession().chain(s -> s.flush()))
                 .replaceWith(() -> new Step(context, later, actions, List.of()));
@@ -507,23 +505,51 @@ public class CallOrchestrator {
                         cloudApiEffects.runAfterCommit(step.call(), step.cloudApi());
                     }
                     Uni<Void> replay = Uni.createFrom().voidItem();
-                    for (String parked : step.released()) {
+                    for (Long parked : step.released()) {
                         replay = replay.chain(() -> replayParked(parked));
                     }
                     return replay;
                 });
     }
 
-    private Uni<Void> replayParked(String json) {
-        WebhookRecord record;
-        try {
-            record = mapper.readValue(json, WebhookRecord.class);
-        } catch (JsonProcessingException e) {
-            LOG.errorf("a parked webhook could not be read again: %s", e.getOriginalMessage());
-            return Uni.createFrom().voidItem();
-        }
-        LOG.infof("call %s: replaying parked %s %s", record.callId(), record.kind(), record.event());
-        return run(() -> lockCallId(record.callId()).chain(() -> apply(record, json)));
+    /**
+     * Applies a parked webhook and deletes its row in one transaction: it is replayed exactly once, even across a
+     * crash (a row still parked when its call is known is found by {@link #replayParkedOfKnownCalls}).
+     */
+    private Uni<Void> replayParked(long parkedId) {
+        return run(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        delete from parked_webhooks where id = ?1 returning cast(payload as text)""", String.class)
+                .setParameter(1, parkedId).getResultList())
+                .chain(rows -> {
+                    if (rows.isEmpty()) {
+                        return Uni.createFrom().item(Step.NONE); // replayed already
+                    }
+                    String json = rows.get(0);
+                    WebhookRecord record;
+                    try {
+                        record = mapper.readValue(json, WebhookRecord.class);
+                    } catch (JsonProcessingException e) {
+                        LOG.errorf("parked webhook %d could not be read again (dropped): %s", parkedId,
+                                e.getOriginalMessage());
+                        return Uni.createFrom().item(Step.NONE);
+                    }
+                    LOG.infof("call %s: replaying parked %s %s", record.callId(), record.kind(), record.event());
+                    return lockCallId(record.callId()).chain(() -> apply(record, json));
+                }));
+    }
+
+    /** Replays parked webhooks whose call id has become known (left parked by a crash after the id was recorded). */
+    public Uni<Integer> replayParkedOfKnownCalls() {
+        return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        select p.id from parked_webhooks p join calls c on c.whatsapp_call_id = p.whatsapp_call_id
+                        order by p.id limit 100""", Long.class).getResultList()))
+                .chain(ids -> {
+                    Uni<Void> replay = Uni.createFrom().voidItem();
+                    for (Long id : ids) {
+                        replay = replay.chain(() -> replayParked(id));
+                    }
+                    return replay.replaceWith(ids.size());
+                });
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------

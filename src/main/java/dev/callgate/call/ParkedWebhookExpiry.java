@@ -17,6 +17,8 @@ import java.util.List;
  * Drops parked webhooks that never found their call — calls of another app subscribed to the same WABA, stale
  * deliveries, connects Callgate never placed — once they are older than {@code CALLGATE_CALLS_PARKED_WEBHOOK_TTL}
  * (on the database's clock), each logged with its call id and counted. Safe with several instances (one delete).
+ * First, each sweep replays the parked webhooks whose call has become known meanwhile (a crash between recording the
+ * call id and replaying them leaves them here).
  */
 @ApplicationScoped
 public class ParkedWebhookExpiry {
@@ -26,9 +28,11 @@ public class ParkedWebhookExpiry {
     private final CallConfig config;
     private final Vertx vertx;
     private final MeterRegistry registry;
+    private final CallOrchestrator orchestrator;
     private Periodic sweeper;
 
-    public ParkedWebhookExpiry(CallConfig config, Vertx vertx, MeterRegistry registry) {
+    public ParkedWebhookExpiry(CallConfig config, Vertx vertx, MeterRegistry registry, CallOrchestrator orchestrator) {
+        this.orchestrator = orchestrator;
         this.config = config;
         this.vertx = vertx;
         this.registry = registry;
@@ -37,7 +41,7 @@ public class ParkedWebhookExpiry {
     void start(@Observes StartupEvent event) {
         if (config.enabled()) {
             sweeper = Periodic.every(vertx, config.parkedWebhookSweepInterval(), "expiring parked webhooks",
-                    this::expire);
+                    () -> orchestrator.replayParkedOfKnownCalls().chain(this::expire));
         }
     }
 

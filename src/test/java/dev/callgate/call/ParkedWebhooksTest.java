@@ -78,4 +78,31 @@ class ParkedWebhooksTest {
             assertThat(incoming.path("from").asText()).isEqualTo("4915112345678");
         }
     }
+
+    @Test
+    void aWebhookStillParkedWhenItsCallIsKnownIsReplayedOnceByTheSweep() {
+        String callId = Webhooks.newCallId();
+        String user = Webhooks.newUser();
+        Webhooks.postSigned(Webhooks.envelope("calls", Webhooks.contacts(user, "Zoë") + ",\n\"calls\":["
+                + Webhooks.terminateItem(callId, user) + "]")).statusCode(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> !Database.column(
+                "select id from parked_webhooks where whatsapp_call_id = ?", callId).isEmpty());
+
+        // the call id was recorded, and the process stopped before it replayed what was parked for it
+        String callRef = "parked-" + java.util.UUID.randomUUID();
+        Database.execute("""
+                insert into calls (id, call_reference, whatsapp_call_id, phone_number_id, user_wa_id, direction, state,
+                                   answer_applied, created_at, updated_at, version)
+                values (gen_random_uuid(), ?, ?, ?, ?, 'BUSINESS_INITIATED', 'RINGING', true, now(), now(), 1)""",
+                callRef, callId, Webhooks.PHONE_NUMBER_ID, user);
+
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+            assertThat(Database.column("select state from calls where call_reference = ?", callRef))
+                    .containsExactly("ENDED");
+            assertThat(Database.column("select id from parked_webhooks where whatsapp_call_id = ?", callId))
+                    .isEmpty();
+        });
+        assertThat(Database.column("select outcome from calls where call_reference = ?", callRef))
+                .containsExactly("COMPLETED");
+    }
 }
