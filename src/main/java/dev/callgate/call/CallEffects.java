@@ -14,6 +14,7 @@ import jakarta.inject.Provider;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -134,7 +135,7 @@ public class CallEffects implements MediaListener {
     public void connected(String callKey) {
         UUID callId = calls.get(callKey);
         if (callId != null) {
-            onContext(() -> orchestrator.get().signal(callId, new CallSignal.MediaConnected()));
+            signal(callId, callKey, new CallSignal.MediaConnected());
         }
     }
 
@@ -142,7 +143,7 @@ public class CallEffects implements MediaListener {
     public void audioHeard(String callKey) {
         UUID callId = calls.get(callKey);
         if (callId != null) {
-            onContext(() -> orchestrator.get().signal(callId, new CallSignal.UserAudioHeard()));
+            signal(callId, callKey, new CallSignal.UserAudioHeard());
         }
     }
 
@@ -150,13 +151,29 @@ public class CallEffects implements MediaListener {
     public void failed(String callKey, String reason) {
         UUID callId = calls.get(callKey);
         if (callId != null) {
-            onContext(() -> orchestrator.get().signal(callId, new CallSignal.MediaFailed(reason)));
+            signal(callId, callKey, new CallSignal.MediaFailed(reason));
         }
     }
 
     private void signal(CallContext call, CallSignal signal) {
-        onContext(() -> orchestrator.get().signal(call.callId(), signal));
+        signal(call.callId(), call.callRef(), signal);
     }
+
+    /**
+     * What the media says is a signal for its call, retried until it is stored: a media failure lost to a database
+     * blip would leave the call live for ever (holding its PeerConnection until max duration).
+     */
+    private void signal(UUID callId, String callKey, CallSignal signal) {
+        onContext(() -> orchestrator.get().signal(callId, signal)
+                .onFailure(e -> StoreFailures.deterministic(e).isEmpty())
+                .invoke(e -> LOG.warnf("call %s: %s could not be stored, will retry: %s", callKey,
+                        signal.getClass().getSimpleName(), e.toString()))
+                .onFailure(e -> StoreFailures.deterministic(e).isEmpty())
+                .retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).expireIn(SIGNAL_RETRY_MILLIS));
+    }
+
+    /** How long a media signal is retried: longer than any database failover. */
+    private static final long SIGNAL_RETRY_MILLIS = Duration.ofMinutes(30).toMillis();
 
     /** Runs reactive work on a fresh duplicated Vert.x context (Hibernate Reactive needs one), from any thread. */
     void onContext(Supplier<Uni<Void>> work) {

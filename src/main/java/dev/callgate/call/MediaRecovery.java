@@ -32,10 +32,17 @@ public class MediaRecovery {
     private final Vertx vertx;
     private final CallConfig config;
     private final WebhookBacklog backlog;
+    private final InstanceLease lease;
+    private final io.micrometer.core.instrument.MeterRegistry registry;
     private Periodic heartbeats;
+    /** {@link System#nanoTime()} of the first heartbeat that reached PostgreSQL after the last failed one; 0: failing. */
+    private volatile long reachableSince;
 
     public MediaRecovery(CallOrchestrator orchestrator, MediaWorkerPool media, Instance instance, Vertx vertx,
-                         CallConfig config, WebhookBacklog backlog) {
+                         CallConfig config, WebhookBacklog backlog, InstanceLease lease,
+                         io.micrometer.core.instrument.MeterRegistry registry) {
+        this.lease = lease;
+        this.registry = registry;
         this.backlog = backlog;
         this.orchestrator = orchestrator;
         this.media = media;
@@ -50,18 +57,70 @@ public class MediaRecovery {
         }
     }
 
-    /** Says this instance is alive. */
+    /** Says this instance is alive (and keeps its lease); remembers since when PostgreSQL has been reachable. */
     Uni<Void> heartbeat() {
-        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+        return lease.renew()
+                .chain(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "insert into instances (id) values (?1) on conflict (id) do update set seen_at = now()")
-                .setParameter(1, instance.id()).executeUpdate())).replaceWithVoid();
+                .setParameter(1, instance.id()).executeUpdate())))
+                .invoke(() -> {
+                    if (reachableSince == 0) {
+                        reachableSince = System.nanoTime();
+                    }
+                })
+                .onFailure().invoke(() -> reachableSince = 0)
+                .replaceWithVoid();
+    }
+
+    /**
+     * Whether this instance may judge others dead: only once it has itself reached PostgreSQL without a break for a
+     * whole {@code dead-after}. After an outage every instance's {@code seen_at} is old; the others need that long
+     * to say again that they are alive, so the first instance back must not end their (healthy) calls.
+     */
+    boolean mayJudgeOthers() {
+        long since = reachableSince;
+        return since != 0 && System.nanoTime() - since >= config.deadAfter().toNanos();
+    }
+
+    /**
+     * Closes the PeerConnections this instance holds for calls that ended (or moved) elsewhere — the CloseMedia that
+     * was routed here may have been lost (an outage, this instance wrongly judged gone) — so no ended call keeps its
+     * media. Returns how many it closed.
+     */
+    public Uni<Integer> closeOrphanedMedia() {
+        List<String> held = media.callKeys();
+        if (held.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        select call_reference from calls where call_reference in (?1) and media_owner = ?2
+                        and state not in ('ENDED', 'TERMINATING')""", String.class)
+                .setParameter(1, held).setParameter(2, instance.id()).getResultList()))
+                .map(live -> {
+                    int closed = 0;
+                    for (String key : held) {
+                        if (!live.contains(key) && media.report(key).isPresent()) {
+                            LOG.warnf("call %s: it ended or moved elsewhere; closing the media still held here", key);
+                            media.close(key);
+                            registry.counter("callgate.media.orphans.closed").increment();
+                            closed++;
+                        }
+                    }
+                    return closed;
+                });
     }
 
     /**
      * Ends the live calls whose media owner is another instance that is gone, and drops the media commands waiting for
-     * such owners; returns how many calls it ended.
+     * such owners; returns how many calls it ended, or -1 when this instance may not judge yet
+     * ({@link #mayJudgeOthers()}).
      */
     public Uni<Integer> reapDeadOwners() {
+        if (!mayJudgeOthers()) {
+            LOG.debugf("instance %s: not judging others before PostgreSQL was reachable for %s", instance.id(),
+                    config.deadAfter());
+            return Uni.createFrom().item(-1);
+        }
         double deadSeconds = config.deadAfter().toMillis() / 1000.0;
         return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "select cast(c.id as text), c.media_owner from calls c"
@@ -95,7 +154,14 @@ public class MediaRecovery {
             return;
         }
         heartbeats = Periodic.every(vertx, config.heartbeatInterval(), "heartbeat",
-                () -> heartbeat().chain(this::reapDeadOwners));
+                () -> heartbeat()
+                        .onFailure(InstanceLease.Fenced.class).invoke(e -> {
+                            // another process runs as this instance now: this one must not act for it
+                            LOG.errorf("instance %s: %s; stopping", instance.id(), e.getMessage());
+                            io.quarkus.runtime.Quarkus.asyncExit(1);
+                        })
+                        .chain(this::reapDeadOwners)
+                        .chain(this::closeOrphanedMedia));
         SafeContext.run(vertx, () -> heartbeat().chain(this::recoverAfterRestart).subscribe().with(
                 n -> {
                     if (n > 0) {

@@ -158,6 +158,11 @@ public class MediaWorkerPool {
         return calls.size();
     }
 
+    /** The keys of the calls whose media this instance holds now. */
+    public java.util.List<String> callKeys() {
+        return java.util.List.copyOf(calls.keySet());
+    }
+
     public int capacity() {
         return capacity;
     }

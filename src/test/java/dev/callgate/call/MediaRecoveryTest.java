@@ -80,8 +80,9 @@ class MediaRecoveryTest {
         Database.execute("insert into media_commands (call_id, owner, effect) values (gen_random_uuid(), ?, "
                 + "'CloseMedia')", ghost);
 
-        // the heartbeat's reaper may get there first; either way the gone owner's call ends
-        OnVertx.await(() -> recovery.reapDeadOwners());
+        // the heartbeat's reaper may get there first; either way the gone owner's call ends — once this instance has
+        // reached PostgreSQL for a whole dead-after (it judges no one before)
+        await().atMost(Duration.ofSeconds(60)).until(() -> OnVertx.await(() -> recovery.reapDeadOwners()) >= 0);
 
         await().atMost(Duration.ofSeconds(30)).until(() ->
                 "ENDED".equals(given().get("/v1/calls/" + ghostsCall).then().extract().path("state")));
@@ -92,5 +93,28 @@ class MediaRecoveryTest {
                 "select cast(id as text) from media_commands where owner = ?", ghost)).isEmpty());
         Database.execute("update calls set state = 'ENDED', outcome = 'CANCELLED' where call_reference = ?",
                 aliveCall);
+    }
+
+    @Inject
+    dev.callgate.media.MediaWorkerPool media;
+
+    @Test
+    void mediaHeldForACallThatEndedElsewhereIsClosed() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
+        String callRef = "orphan-" + UUID.randomUUID();
+        dev.callgate.support.Commands.send(callRef, dev.callgate.support.Commands.initiate(UUID.randomUUID().toString(),
+                callRef, Webhooks.PHONE_NUMBER_ID, user, null));
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "ACTIVE".equals(given().get("/v1/calls/" + callRef).then().extract().path("state")));
+        assertThat(media.report(callRef)).isPresent();
+        String callId = given().get("/v1/calls/" + callRef).then().extract().path("whatsappCallId");
+
+        // another instance ended the call; the CloseMedia it routed here was lost
+        Database.execute("update calls set state = 'ENDED', outcome = 'FAILED', failure_reason = 'media_lost' "
+                + "where call_reference = ?", callRef);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> media.report(callRef).isEmpty());
+        SimulatorAdminClient.userAction(callId, "hangup");
     }
 }

@@ -2,6 +2,7 @@ package dev.callgate.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.support.CloudEvents;
+import dev.callgate.support.Database;
 import dev.callgate.support.Commands;
 import dev.callgate.support.IngressAndSimulatorOnly;
 import dev.callgate.support.KafkaBroker;
@@ -41,7 +42,8 @@ class ServiceRestartIT {
 
     @BeforeAll
     static void startService() throws Exception {
-        service = new ServiceProcess("restart-it", 18091, 8081, Map.of()).start();
+        // an effect left unfinished by the killed process is claimed again 3 s after its last attempt started
+        service = new ServiceProcess("restart-it", 18091, 8081, Map.of("CALLGATE_CALLS_EFFECT_CLAIM", "3s")).start();
     }
 
     @AfterAll
@@ -114,6 +116,33 @@ class ServiceRestartIT {
             assertThat(ended.path("outcome").asText()).as(ended.toString()).isEqualTo("REJECTED");
             assertThat(types(events, callRef)).containsExactly("requested", "dialing", "ringing", "ended");
             assertThat(SimulatorAdminClient.call(callId).getString("endReason")).isNotEqualTo("business_terminated");
+        }
+    }
+
+    @Test
+    void aTerminateInFlightWhenTheServiceIsKilledIsSentAgainAfterTheRestartAndTheCallEndsOnce() throws Exception {
+        String callRef = "restart-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = placeRingingCall(events, callRef, Webhooks.newUser());
+            // Meta holds our terminate for 8 s and then fails it: the process dies while the request is in flight
+            SimulatorAdminClient.fault("terminate", 503, 131000, 8000, 1);
+            Commands.send(callRef, Commands.terminate("cmd-" + UUID.randomUUID(), callRef));
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    SimulatorAdminClient.faults().getInt("terminate.hits") == 1);
+            service.kill();
+
+            service.start();
+            await().atMost(AFTER_RESTART).untilAsserted(() ->
+                    assertThat(SimulatorAdminClient.call(callId).getString("endReason"))
+                            .isEqualTo("business_terminated"));
+            JsonNode ended = CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1, AFTER_RESTART).get(0));
+            assertThat(ended.path("outcome").asText()).isEqualTo("CANCELLED");
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(Database.column(
+                    "select e.kind from call_effects e join calls c on c.id = e.call_id"
+                            + " where c.call_reference = ? and e.done_at is null", callRef)).isEmpty());
+            assertThat(events.matching(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"))).hasSize(1);
         }
     }
 }

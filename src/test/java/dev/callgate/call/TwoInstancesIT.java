@@ -155,4 +155,37 @@ class TwoInstancesIT {
         assertThat(given().get("/simulator/calls").then().statusCode(200).extract().jsonPath()
                 .getList("findAll { it.state != 'ended' }")).isEmpty();
     }
+
+    @Test
+    void aSecondProcessStartedWithALiveInstancesIdIsRefusedAndTheLiveOnesCallsGoOn() throws Exception {
+        SimulatorAdminClient.reset();
+        if (!a.alive()) {
+            a.start();
+        }
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            List<String> refs = place(events, 2);
+            Map<String, String> callIds = new LinkedHashMap<>();
+            for (String ref : refs) {
+                callIds.put(ref, call(a, ref).getString("whatsappCallId"));
+            }
+            try (ServiceProcess twin = new ServiceProcess("it-a", 18095, 8081, FAST_DETECTION)) {
+                twin.launch();
+                await().atMost(Duration.ofSeconds(60)).until(() -> !twin.alive());
+                assertThat(twin.exitValue()).isNotZero();
+                assertThat(twin.logged("another live process runs as instance 'it-a'")).isTrue();
+            }
+            // nobody ended a's calls: they are live at Meta and here, with their media
+            for (String ref : refs) {
+                assertThat(call(a, ref).getString("state")).as(ref).isEqualTo("ACTIVE");
+                assertThat(SimulatorAdminClient.call(callIds.get(ref)).getString("state")).isEqualTo("active");
+            }
+            for (String ref : refs) {
+                Commands.send(ref, Commands.terminate("end-" + UUID.randomUUID(), ref));
+            }
+            var ended = events.await(r -> refs.contains(r.key()) && r.value().contains("dev.callgate.call.ended"),
+                    refs.size(), Duration.ofSeconds(60));
+            assertThat(ended).allSatisfy(r ->
+                    assertThat(CloudEvents.data(r).path("outcome").asText()).isEqualTo("COMPLETED"));
+        }
+    }
 }

@@ -68,7 +68,8 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /** Starts the process (again) and waits until it is ready: Kafka and PostgreSQL reachable. */
-    public ServiceProcess start() throws IOException {
+    /** Starts the process without waiting for it to be ready (it may refuse to start). */
+    public ServiceProcess launch() throws IOException {
         if (!Files.exists(RUNNER)) {
             throw new IllegalStateException(RUNNER + " is missing: run through `mvn verify` (after package)");
         }
@@ -81,6 +82,12 @@ public final class ServiceProcess implements AutoCloseable {
         Files.writeString(log(), "==== start " + (++starts) + System.lineSeparator(),
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         process = builder.start();
+        return this;
+    }
+
+    /** Starts the process and waits until it is ready. */
+    public ServiceProcess start() throws IOException {
+        launch();
         HttpClient http = HttpClient.newHttpClient();
         URI ready = URI.create("http://127.0.0.1:" + port + "/q/health/ready");
         Awaitility.await("instance " + instanceId + " ready").atMost(Duration.ofSeconds(90))
@@ -102,6 +109,11 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /** The exit code of a process that has ended. */
+    public int exitValue() {
+        return process.exitValue();
     }
 
     public boolean alive() {
