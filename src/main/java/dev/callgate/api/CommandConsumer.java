@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.call.CallOrchestrator;
 import dev.callgate.call.Drain;
+import dev.callgate.call.StoreRetry;
 import dev.callgate.permission.PermissionRequest;
 import dev.callgate.permission.Permissions;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,11 +19,14 @@ import java.util.List;
 /**
  * Consumes {@code callgate.commands}. A valid command goes to the orchestrator (a repeated commandId is a no-op there);
  * an invalid one goes to {@code callgate.commands.dlq} with the reason, and a {@code dev.callgate.call.refused} event
- * says so when the command named a callRef.
+ * says so when the command named a callRef. Its work on the database is retried without limit while it fails
+ * transiently ({@link StoreRetry}: a {@code call.terminate} during a database outage is applied once PostgreSQL is
+ * back, never dead-lettered); data PostgreSQL refuses goes to the DLQ at once with the reason.
  */
 @ApplicationScoped
 public class CommandConsumer {
 
+    static final String CHANNEL = "commands-in";
     private static final Logger LOG = Logger.getLogger(CommandConsumer.class);
 
     private final CallOrchestrator orchestrator;
@@ -31,9 +35,11 @@ public class CommandConsumer {
     private final Permissions permissions;
     private final Drain drain;
     private final CommandReader commands;
+    private final StoreRetry retry;
 
     public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
-                           Permissions permissions, Drain drain, CommandReader commands) {
+                           Permissions permissions, Drain drain, CommandReader commands, StoreRetry retry) {
+        this.retry = retry;
         this.commands = commands;
         this.permissions = permissions;
         this.drain = drain;
@@ -42,7 +48,7 @@ public class CommandConsumer {
         this.registry = registry;
     }
 
-    @Incoming("commands-in")
+    @Incoming(CHANNEL)
     public Uni<Void> consume(String json) {
         CallCommand command;
         try {
@@ -68,7 +74,8 @@ public class CommandConsumer {
                 "result", "accepted").increment();
         LOG.infof("call %s: command %s (%s)", command.callRef(), command.commandId(),
                 command.getClass().getSimpleName());
-        return dispatch(orchestrator, command);
+        return retry.untilStored(CHANNEL, command.callRef(), "command " + command.commandId(),
+                () -> dispatch(orchestrator, command));
     }
 
     /** Hands a valid command to the orchestrator (shared with the REST facade). */
@@ -95,7 +102,8 @@ public class CommandConsumer {
             return refuse(e);
         }
         registry.counter("callgate.commands", "type", "permission_request", "result", "accepted").increment();
-        return permissions.request(request).replaceWithVoid();
+        return retry.untilStored(CHANNEL, "perm:" + request.phoneNumberId() + ":" + request.to(), "permission request " + request.commandId(),
+                () -> permissions.request(request)).replaceWithVoid();
     }
 
     /** Publishes the refusal (when there is a callRef), then fails the record so it goes to the DLQ. */
@@ -103,7 +111,8 @@ public class CommandConsumer {
         registry.counter("callgate.commands", "type", "unknown", "result", "invalid").increment();
         LOG.warnf("%s", invalid.getMessage());
         Uni<Void> event = invalid.callRef() == null ? Uni.createFrom().voidItem()
-                : orchestrator.refuse(invalid.callRef(), invalid.commandId(), String.join("; ", invalid.problems()));
+                : retry.untilStored(CHANNEL, invalid.callRef(), "refusal of command " + invalid.commandId(),
+                () -> orchestrator.refuse(invalid.callRef(), invalid.commandId(), String.join("; ", invalid.problems())));
         return event.chain(() -> Uni.createFrom().failure(invalid));
     }
 }

@@ -47,7 +47,7 @@ class WebhookDeadLetterTest {
     }
 
     private double retries() {
-        var counter = registry.find("callgate.call.webhooks.retries").counter();
+        var counter = registry.find("callgate.consumer.retries").tag("channel", WebhookEventRecorder.CHANNEL).counter();
         return counter == null ? 0 : counter.count();
     }
 

@@ -68,6 +68,12 @@ public final class WebhookTopic implements AutoCloseable {
         return List.copyOf(seen);
     }
 
+    /** Polls once (up to 200 ms) and returns every record seen so far that matches: for checks inside a wait. */
+    public List<ConsumerRecord<String, String>> pollMatching(Predicate<ConsumerRecord<String, String>> filter) {
+        poll();
+        return matching(filter);
+    }
+
     public List<ConsumerRecord<String, String>> matching(Predicate<ConsumerRecord<String, String>> filter) {
         return seen.stream().filter(filter).toList();
     }
