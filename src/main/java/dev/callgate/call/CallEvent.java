@@ -1,6 +1,7 @@
 package dev.callgate.call;
 
 import dev.callgate.ingress.WebhookRecord;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import io.smallrye.mutiny.Uni;
 import jakarta.persistence.Column;
@@ -14,7 +15,9 @@ import java.time.Instant;
 
 /**
  * One webhook record as stored: a call event, call status or permission reply, recorded once per dedup id.
- * The full record is kept in the {@code payload} jsonb column (written by {@link #insertIfAbsent}, not mapped here).
+ * The full record is kept in the {@code payload} jsonb column (written by {@link #insertIfAbsent}, not mapped here);
+ * a record that carried {@code \u0000} is stored there escaped ({@link NulCharacters}) and, as received, in
+ * {@code original} ({@link #keepOriginal}).
  */
 @Entity
 @Table(name = "call_events")
@@ -73,6 +76,23 @@ public class CallEvent extends PanacheEntityBase {
                         .setParameter(9, payloadJson)
                         .executeUpdate())
                 .map(inserted -> inserted == 1);
+    }
+
+    private static final String KEEP_ORIGINAL = """
+            update call_events set original = cast(cast(?2 as text) as json)
+            where dedup_id = ?1 and original is null""";
+
+    /**
+     * Keeps the record's text as received beside its escaped payload, in a transaction of its own, after
+     * {@link #insertIfAbsent} committed. A crash in between leaves the record unacknowledged on Kafka: its redelivery
+     * is a duplicate for {@link #insertIfAbsent} and lands here again (a no-op once {@code original} is set).
+     */
+    public static Uni<Void> keepOriginal(String dedupId, String originalJson) {
+        return Panache.withTransaction(() -> getSession().chain(session -> session.createNativeQuery(KEEP_ORIGINAL)
+                        .setParameter(1, dedupId)
+                        .setParameter(2, originalJson)
+                        .executeUpdate()))
+                .replaceWithVoid();
     }
 
     private static OffsetDateTime utc(Instant instant) {

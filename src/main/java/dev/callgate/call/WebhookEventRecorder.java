@@ -1,6 +1,7 @@
 package dev.callgate.call;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.ingress.WebhookRecord;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,7 +15,8 @@ import org.jboss.logging.Logger;
  * same dedup id, is a no-op) and, in the same transaction, applied to its call by {@link CallOrchestrator}. A record
  * that cannot be read goes to {@code callgate.webhooks.dlq} with the reason, and so does a record PostgreSQL refuses
  * for its data ({@link StoreFailures}), at once; any other failure is retried without limit ({@link StoreRetry}) while
- * the records behind it wait.
+ * the records behind it wait. A record whose JSON carries {@code \u0000} is escaped as it is read
+ * ({@link NulCharacters}) and its text as received kept in {@code call_events.original}.
  */
 @ApplicationScoped
 public class WebhookEventRecorder {
@@ -38,8 +40,18 @@ public class WebhookEventRecorder {
     @Incoming(CHANNEL)
     public Uni<Void> record(String json) {
         WebhookRecord record;
+        String stored = json;
         try {
-            record = mapper.readValue(json, WebhookRecord.class);
+            if (NulCharacters.mayHold(json)) {
+                JsonNode tree = mapper.readTree(json);
+                JsonNode escaped = NulCharacters.escape(tree);
+                if (escaped != tree) {
+                    stored = mapper.writeValueAsString(escaped);
+                }
+                record = mapper.treeToValue(escaped, WebhookRecord.class);
+            } else {
+                record = mapper.readValue(json, WebhookRecord.class);
+            }
         } catch (JsonProcessingException e) {
             registry.counter("callgate.call.events", "kind", "unknown", "result", "unreadable").increment();
             throw new IllegalArgumentException("unreadable callgate.webhooks record: " + e.getOriginalMessage(), e);
@@ -49,8 +61,15 @@ public class WebhookEventRecorder {
             throw new IllegalArgumentException("callgate.webhooks record lacks dedupId, kind or receivedAt");
         }
         WebhookRecord read = record;
+        String payload = stored;
         String what = record.kind() + " " + record.event();
-        return retry.untilStored(CHANNEL, record.key(), what, () -> orchestrator.onWebhook(read, json))
+        Uni<Boolean> recorded = retry.untilStored(CHANNEL, record.key(), what,
+                () -> orchestrator.onWebhook(read, payload));
+        if (!payload.equals(json)) {
+            recorded = recorded.call(inserted -> retry.untilStored(CHANNEL, read.key(), what + " (original)",
+                    () -> CallEvent.keepOriginal(read.dedupId(), json)));
+        }
+        return recorded
                 .invoke(inserted -> {
                     registry.counter("callgate.call.events", "kind", read.kind().name().toLowerCase(),
                             "result", inserted ? "recorded" : "duplicate").increment();

@@ -1,0 +1,14 @@
+-- A webhook record whose JSON carries \u0000 in a string (any string: Meta's, a user's name, a payload we echoed).
+-- PostgreSQL holds no U+0000: jsonb refuses it (22P05), and so do text and varchar (22021). Such a record used to be
+-- dead-lettered; it is now stored, applied and parked like any other:
+--   * the consumer escapes it once as it reads it (dev.callgate.call.NulCharacters): every U+0000 becomes the six
+--     characters \u0000 (JSON "\\u0000"). The record the service works with, every text column filled from it
+--     (calls.deeplink_payload, user ids, …), every query parameter, call_events.payload, parked_webhooks.payload and
+--     the outbox events built from it hold that escaped form — so jsonb keeps serving the queries (->>, the
+--     expression index call_events_reply_context_idx on payload -> 'item' -> 'context' ->> 'id') and no row can make
+--     them fail: ->> on a json value holding \u0000 would raise 22P05 at query time, and an expression index over it
+--     at insert time;
+--   * call_events.original keeps the record's text exactly as it was received, \u0000 and all. It is json, not jsonb:
+--     json stores the text verbatim and only checks its syntax. Null when the record held no \u0000 (payload is then
+--     the record itself); read a record faithfully with coalesce(original::text, payload::text).
+alter table call_events add column original json;
