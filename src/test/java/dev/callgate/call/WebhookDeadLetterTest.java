@@ -115,6 +115,21 @@ class WebhookDeadLetterTest {
     }
 
     @Test
+    void aStatusCarryingNulForACallNotKnownYetIsParkedAndExpiresLikeAnyOther() {
+        String callId = Webhooks.newCallId();
+        Webhooks.postSigned(Webhooks.callStatus(callId, Webhooks.newUser(), "RINGING")
+                .replace("\"order-77\"", "\"order\\u0000-77\"")).statusCode(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Database.column(
+                        "select payload -> 'item' ->> 'biz_opaque_callback_data' from parked_webhooks"
+                                + " where whatsapp_call_id = ?", callId).equals(java.util.List.of("order" + ESCAPED_NUL + "-77")));
+        // the expiry reads payload ->> 'kind' / 'event' of the parked row: it is not held up by it
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> Database.column(
+                "select id from parked_webhooks where whatsapp_call_id = ?", callId).isEmpty());
+        assertThat(Database.column("select original::text from call_events where whatsapp_call_id = ?", callId))
+                .singleElement().asString().contains("order\\u0000-77");
+    }
+
+    @Test
     void aCallersPayloadWithNulReachesTextColumnsAndEventsEscaped() {
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
             String callId = given().contentType(ContentType.JSON).body(Map.of("phoneNumberId",
