@@ -14,7 +14,6 @@ import jakarta.inject.Provider;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -36,11 +35,14 @@ public class CallEffects implements MediaListener {
     private final Vertx vertx;
     private final MediaDefaults defaults;
     private final io.micrometer.core.instrument.MeterRegistry registry;
+    private final StoreRetry storeRetry;
     /** media key → call id, for media reports. */
     private final Map<String, UUID> calls = new ConcurrentHashMap<>();
 
     public CallEffects(MediaWorkerPool media, Provider<CallOrchestrator> orchestrator,
-                       Vertx vertx, MediaDefaults defaults, io.micrometer.core.instrument.MeterRegistry registry) {
+                       Vertx vertx, MediaDefaults defaults, io.micrometer.core.instrument.MeterRegistry registry,
+                       StoreRetry storeRetry) {
+        this.storeRetry = storeRetry;
         this.registry = registry;
         this.media = media;
         this.orchestrator = orchestrator;
@@ -164,16 +166,9 @@ public class CallEffects implements MediaListener {
      * blip would leave the call live for ever (holding its PeerConnection until max duration).
      */
     private void signal(UUID callId, String callKey, CallSignal signal) {
-        onContext(() -> orchestrator.get().signal(callId, signal)
-                .onFailure(e -> StoreFailures.deterministic(e).isEmpty())
-                .invoke(e -> LOG.warnf("call %s: %s could not be stored, will retry: %s", callKey,
-                        signal.getClass().getSimpleName(), e.toString()))
-                .onFailure(e -> StoreFailures.deterministic(e).isEmpty())
-                .retry().withBackOff(Duration.ofMillis(200), Duration.ofSeconds(5)).expireIn(SIGNAL_RETRY_MILLIS));
+        onContext(() -> storeRetry.<Void>untilStored("media", callKey, signal.getClass().getSimpleName(),
+                () -> orchestrator.get().signal(callId, signal)));
     }
-
-    /** How long a media signal is retried: longer than any database failover. */
-    private static final long SIGNAL_RETRY_MILLIS = Duration.ofMinutes(30).toMillis();
 
     /** Runs reactive work on a fresh duplicated Vert.x context (Hibernate Reactive needs one), from any thread. */
     void onContext(Supplier<Uni<Void>> work) {

@@ -68,10 +68,12 @@ public class CloudApiEffects {
     private final CallConfig config;
     private final MeterRegistry registry;
     private final Vertx vertx;
+    private final StoreRetry storeRetry;
     private Periodic poller;
 
     public CloudApiEffects(CloudApiClient cloudApi, Provider<CallOrchestrator> orchestrator, Instance instance,
-                           CallConfig config, MeterRegistry registry, Vertx vertx) {
+                           CallConfig config, MeterRegistry registry, Vertx vertx, StoreRetry storeRetry) {
+        this.storeRetry = storeRetry;
         this.cloudApi = cloudApi;
         this.orchestrator = orchestrator;
         this.instance = instance;
@@ -242,15 +244,10 @@ public class CloudApiEffects {
         };
     }
 
-    /** Commits the result with the row's end, retried until it commits. */
+    /** Commits the result with the row's end, retried until it commits (or PostgreSQL refuses it for good). */
     private Uni<Void> finish(CallContext call, Recorded effect, CallSignal signal, String result) {
-        return orchestrator.get().effectDone(call.callId(), effect.id(), signal, result)
-                .onFailure(e -> StoreFailures.deterministic(e).isEmpty())
-                .invoke(e -> LOG.warnf("call %s (%s): the result of %s could not be stored, will retry: %s",
-                        call.callRef(), call.whatsappCallId(), effect.kind().name().toLowerCase(), e.toString()))
-                .onFailure(e -> StoreFailures.deterministic(e).isEmpty())
-                .retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(5)).expireIn(
-                        config.effectClaim().multipliedBy(20).toMillis())
+        return storeRetry.<Void>untilStored("effects", call.callRef(), effect.kind().name().toLowerCase() + " result",
+                        () -> orchestrator.get().effectDone(call.callId(), effect.id(), signal, result))
                 .onFailure().invoke(e -> LOG.errorf(e, "call %s (%s): the result of %s was not stored; the effect "
                         + "runs again when its claim runs out", call.callRef(), call.whatsappCallId(),
                         effect.kind().name().toLowerCase()))
