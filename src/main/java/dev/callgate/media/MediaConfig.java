@@ -19,6 +19,17 @@ public interface MediaConfig {
     @WithDefault("${java.io.tmpdir}/callgate-recordings")
     String recordingDirectory();
 
+    /**
+     * The longest recording kept per call (48 kHz mono 16-bit: 5.5 MB a minute); audio after it is left out, logged
+     * once. Bounds the disk a call can take whatever its length.
+     */
+    @WithDefault("2h")
+    Duration recordingMaxDuration();
+
+    /** Recordings older than this are deleted from the recording directory (checked hourly). */
+    @WithDefault("30d")
+    Duration recordingRetention();
+
     /** Level of generated tones (AES17 dBFS: a full-scale sine is 0). Prompts are sent as recorded. */
     @WithDefault("-12")
     double toneLevelDbfs();

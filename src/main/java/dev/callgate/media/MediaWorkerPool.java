@@ -83,6 +83,7 @@ public class MediaWorkerPool {
         executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
         executor.scheduleWithFixedDelay(this::drainRecordings, DRAIN_INTERVAL_MILLIS, DRAIN_INTERVAL_MILLIS,
                 TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(this::deleteOldRecordings, 1, 60, TimeUnit.MINUTES);
     }
 
     public void setListener(MediaListener listener) {
@@ -156,6 +157,11 @@ public class MediaWorkerPool {
 
     public int activeCalls() {
         return calls.size();
+    }
+
+    /** Whether this pool refuses new calls because the instance is shutting down. */
+    public boolean draining() {
+        return draining;
     }
 
     /** The keys of the calls whose media this instance holds now. */
@@ -306,7 +312,8 @@ public class MediaWorkerPool {
     private WavRecorder openRecorder(String callKey) throws IOException {
         Path dir = Path.of(config.recordingDirectory());
         Files.createDirectories(dir);
-        return new WavRecorder(dir.resolve(recordingFileName(callKey)), config.recordingQueueFrames());
+        return new WavRecorder(dir.resolve(recordingFileName(callKey)), config.recordingQueueFrames(),
+                config.recordingMaxDuration());
     }
 
     /**
@@ -329,6 +336,36 @@ public class MediaWorkerPool {
                     .replace(wav.toString(), name);
             return java.util.Optional.of(why.startsWith(name) ? why : name + ": " + why);
         }
+    }
+
+    /**
+     * Deletes the WAV files in the recording directory older than {@code callgate.media.recording-retention}; returns
+     * how many. Files of live calls are younger than any sensible retention (they are written to until the end).
+     */
+    public int deleteOldRecordings() {
+        Path dir = Path.of(config.recordingDirectory());
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        java.time.Instant cutoff = java.time.Instant.now().minus(config.recordingRetention());
+        int deleted = 0;
+        try (var files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files.filter(f -> f.getFileName().toString().endsWith(".wav"))::iterator) {
+                try {
+                    if (Files.getLastModifiedTime(file).toInstant().isBefore(cutoff) && Files.deleteIfExists(file)) {
+                        deleted++;
+                    }
+                } catch (IOException e) {
+                    LOG.warnf("recording %s could not be deleted: %s", file.getFileName(), e.getMessage());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("recordings older than %s could not be listed: %s", config.recordingRetention(), e.getMessage());
+        }
+        if (deleted > 0) {
+            LOG.infof("deleted %d recording(s) older than %s", deleted, config.recordingRetention());
+        }
+        return deleted;
     }
 
     /** Where the recording of the call with this key is (or will be) written. */

@@ -28,6 +28,9 @@ final class WavRecorder implements AutoCloseable {
     private final FileChannel channel;
     private final AtomicLong dropped = new AtomicLong();
     private long dataBytes;
+    /** The cap on the audio written (from the longest recording allowed); what comes after it is left out. */
+    private final long maxDataBytes;
+    private boolean capped;
     private boolean closed;
     private volatile boolean failed;
 
@@ -37,8 +40,9 @@ final class WavRecorder implements AutoCloseable {
     private boolean resampleStarted;
     private int resampleFrom;
 
-    WavRecorder(Path path, int queueFrames) throws IOException {
+    WavRecorder(Path path, int queueFrames, java.time.Duration maxDuration) throws IOException {
         this.path = path;
+        this.maxDataBytes = Math.max(0, maxDuration.toMillis()) * WavFiles.RATE / 1000 * 2;
         this.queue = new ArrayBlockingQueue<>(Math.max(16, queueFrames));
         this.channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
@@ -47,6 +51,11 @@ final class WavRecorder implements AutoCloseable {
 
     Path path() {
         return path;
+    }
+
+    /** Whether the recording reached its cap and audio was left out. */
+    boolean capped() {
+        return capped;
     }
 
     long droppedFrames() {
@@ -124,11 +133,17 @@ final class WavRecorder implements AutoCloseable {
         try {
             byte[] chunk;
             while ((chunk = queue.poll()) != null) {
-                ByteBuffer b = ByteBuffer.wrap(chunk);
+                int room = (int) Math.min(chunk.length, maxDataBytes - dataBytes) & ~1;
+                if (room < chunk.length && !capped) {
+                    capped = true;
+                    LOG.warnf("recording %s reached its cap (%d bytes of audio); the rest of the call is not "
+                            + "recorded", path, maxDataBytes);
+                }
+                ByteBuffer b = ByteBuffer.wrap(chunk, 0, Math.max(0, room));
                 while (b.hasRemaining()) {
                     channel.write(b);
                 }
-                dataBytes += chunk.length;
+                dataBytes += Math.max(0, room);
             }
         } catch (IOException e) {
             failed = true;

@@ -133,6 +133,15 @@ class HelmChartTest {
         assertThat(env.get("CALLGATE_KAFKA_TOPIC_COMMANDS").path("value").asText()).isEqualTo("callgate.commands");
         assertThat(env.get("CALLGATE_KAFKA_GROUP_WEBHOOKS").path("value").asText()).isEqualTo("callgate-call-events");
         assertThat(env).doesNotContainKeys("CALLGATE_API_KEY", "CALLGATE_MEDIA_ICE_SERVERS");
+        // recordings go to a volume of their own (a claim per pod), capped and with a retention
+        assertThat(env.get("CALLGATE_MEDIA_RECORDING_DIRECTORY").path("value").asText())
+                .isEqualTo("/var/lib/callgate/recordings");
+        assertThat(env.get("CALLGATE_MEDIA_RECORDING_MAX_DURATION").path("value").asText()).isEqualTo("2h");
+        assertThat(env.get("CALLGATE_MEDIA_RECORDING_RETENTION").path("value").asText()).isEqualTo("30d");
+        assertThat(container.path("volumeMounts").get(0).path("mountPath").asText())
+                .isEqualTo("/var/lib/callgate/recordings");
+        assertThat(sts.path("spec").path("volumeClaimTemplates").get(0).path("metadata").path("name").asText())
+                .isEqualTo("recordings");
         // no secret value is ever rendered from the defaults
         assertThat(objects).noneMatch(o -> "Secret".equals(o.path("kind").asText()));
     }

@@ -37,6 +37,16 @@ record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlo
     }
 
     @Override
+    public Duration recordingMaxDuration() {
+        return Duration.ofHours(2);
+    }
+
+    @Override
+    public Duration recordingRetention() {
+        return Duration.ofDays(30);
+    }
+
+    @Override
     public int recordingQueueFrames() {
         return 1000;
     }
