@@ -10,7 +10,9 @@ import java.util.function.Supplier;
 
 /**
  * Runs a piece of reactive work every {@code interval}, never two runs at once (a slow run makes the next tick skip),
- * each on a fresh duplicated Vert.x context flagged safe; a failure is logged and the next tick tries again.
+ * each on a fresh duplicated Vert.x context flagged safe; a failure is logged and the next tick tries again. While
+ * the work keeps failing (PostgreSQL away) it is logged at WARN on the first failure and then at most every 30 s, with
+ * how many failed meanwhile, and once at INFO when it works again — an outage does not flood the log.
  */
 public final class Periodic {
 
@@ -18,8 +20,13 @@ public final class Periodic {
 
     private final Vertx vertx;
     private final long timer;
+    private static final long QUIET_NANOS = Duration.ofSeconds(30).toNanos();
+
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean cancelled;
+    /** Failed runs since the last success, and when the last WARN was logged (ticks never overlap). */
+    private long failures;
+    private long warnedAt;
 
     private Periodic(Vertx vertx, Duration interval, String what, Supplier<Uni<?>> work) {
         this.vertx = vertx;
@@ -34,9 +41,22 @@ public final class Periodic {
         if (cancelled || !running.compareAndSet(false, true)) {
             return;
         }
-        SafeContext.run(vertx, () -> work.get().subscribe().with(ok -> running.set(false), failure -> {
+        SafeContext.run(vertx, () -> work.get().subscribe().with(ok -> {
+            if (failures > 0) {
+                LOG.infof("%s works again after %d failed run(s)", what, failures);
+                failures = 0;
+            }
             running.set(false);
-            LOG.warnf("%s failed: %s", what, failure.toString());
+        }, failure -> {
+            failures++;
+            long now = System.nanoTime();
+            if (failures == 1 || now - warnedAt >= QUIET_NANOS) {
+                warnedAt = now;
+                LOG.warnf("%s failed (%d run(s) in a row): %s", what, failures, failure.toString());
+            } else {
+                LOG.debugf("%s failed: %s", what, failure.toString());
+            }
+            running.set(false);
         }));
     }
 
