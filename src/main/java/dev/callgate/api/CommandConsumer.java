@@ -36,9 +36,12 @@ public class CommandConsumer {
     private final Drain drain;
     private final CommandReader commands;
     private final StoreRetry retry;
+    private final dev.callgate.call.MediaPlacement placement;
 
     public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
-                           Permissions permissions, Drain drain, CommandReader commands, StoreRetry retry) {
+                           Permissions permissions, Drain drain, CommandReader commands, StoreRetry retry,
+                           dev.callgate.call.MediaPlacement placement) {
+        this.placement = placement;
         this.retry = retry;
         this.commands = commands;
         this.permissions = permissions;
@@ -64,11 +67,20 @@ public class CommandConsumer {
             return refuse(e);
         }
         if (command instanceof CallCommand.Initiate && drain.draining()) {
-            // shutting down: a new call is left on Kafka (never acknowledged, so its offset is not committed) for
-            // the instance that takes this partition over
-            LOG.infof("call %s: draining, command %s left for another instance", command.callRef(),
-                    command.commandId());
-            return Uni.createFrom().nothing();
+            // shutting down: the new call's media goes to another instance with room (MediaPlacement), so the
+            // commands behind it are not held up; only when no instance can take it is it left on Kafka (never
+            // acknowledged, so its offset is not committed) for the instance that takes this partition over
+            CallCommand accepted = command;
+            return placement.anotherInstanceHasRoom().onFailure().recoverWithItem(false).chain(room -> {
+                if (room) {
+                    LOG.infof("call %s: draining, its media goes to another instance", accepted.callRef());
+                    return retry.untilStored(CHANNEL, accepted.callRef(), "command " + accepted.commandId(),
+                            () -> dispatch(orchestrator, accepted));
+                }
+                LOG.infof("call %s: draining and no other instance has room; command %s left on Kafka",
+                        accepted.callRef(), accepted.commandId());
+                return Uni.createFrom().nothing();
+            });
         }
         registry.counter("callgate.commands", "type", command.getClass().getSimpleName().toLowerCase(),
                 "result", "accepted").increment();

@@ -48,11 +48,14 @@ public class CallOrchestrator {
     private final Permissions permissions;
     private final MediaCommands mediaCommands;
     private final CloudApiEffects cloudApiEffects;
+    private final MediaPlacement placement;
 
     public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
                             ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance,
                             IncomingCalls incomingCalls, CallConfig config, Permissions permissions,
-                            MediaCommands mediaCommands, CloudApiEffects cloudApiEffects) {
+                            MediaCommands mediaCommands, CloudApiEffects cloudApiEffects,
+                            MediaPlacement placement) {
+        this.placement = placement;
         this.cloudApiEffects = cloudApiEffects;
         this.mediaCommands = mediaCommands;
         this.permissions = permissions;
@@ -440,13 +443,15 @@ public class CallOrchestrator {
                              boolean releaseParked) {
         Instant now = Instant.now();
         call.apply(t.call(), now);
-        if (t.effects().stream().anyMatch(e -> e instanceof CallEffect.CreateOffer
-                || e instanceof CallEffect.CreateAnswer)) {
-            call.mediaOwner = instance.id(); // the PeerConnection will live here
-        }
         LOG.infof("call %s (%s): %s → %s on %s", call.callRef, call.whatsappCallId, before, call.state,
                 signal == null ? "OfferReceived" : signal.getClass().getSimpleName());
         Uni<Void> writes = Panache.getSession().chain(s -> s.flush());
+        if (t.effects().stream().anyMatch(e -> e instanceof CallEffect.CreateOffer
+                || e instanceof CallEffect.CreateAnswer)) {
+            // the PeerConnection will live here — or, when this instance is draining or full, where there is room
+            writes = writes.chain(() -> placement.ownerForNewCall()).invoke(owner -> call.mediaOwner = owner)
+                    .chain(() -> Panache.getSession().chain(s -> s.flush()));
+        }
         List<CallEffect> later = new ArrayList<>();
         List<CloudApiEffects.Recorded> actions = new ArrayList<>();
         for (CallEffect effect : t.effects()) {
@@ -462,8 +467,15 @@ public class CallOrchestrator {
                 }
                 writes = writes.chain(() -> cloudApiEffects.record(call.id, effect).invoke(actions::add)
                         .replaceWithVoid());
-            } else if (MediaCommands.needsMedia(effect) && mediaCommands.elsewhere(call)) {
-                writes = writes.chain(() -> mediaCommands.route(call, effect));
+            } else if (MediaCommands.needsMedia(effect)) {
+                // decided once the media owner is known (placement above)
+                writes = writes.chain(() -> {
+                    if (mediaCommands.elsewhere(call)) {
+                        return mediaCommands.route(call, effect);
+                    }
+                    later.add(effect);
+                    return Uni.createFrom().voidItem();
+                });
             } else {
                 later.add(effect);
             }

@@ -19,8 +19,10 @@ import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Graceful shutdown (SIGTERM): this instance stops taking new calls — readiness goes DOWN, new media is refused,
- * {@code call.initiate} commands are left on Kafka for another instance — and lets its active calls finish for up to
+ * Graceful shutdown (SIGTERM): this instance stops taking new calls — readiness goes DOWN, it says so at once in
+ * {@code instances} (so no one places media here), the new calls it still consumes get their media on another live
+ * instance with room ({@link MediaPlacement}; only when there is none is a {@code call.initiate} left on Kafka for the
+ * instance that takes this partition over) — and lets its active calls finish for up to
  * {@code callgate.calls.drain-timeout}; then it hangs up the rest (terminate at the Cloud API) and waits for them to
  * end before the process goes on stopping.
  */
@@ -35,10 +37,12 @@ public class Drain {
     private final Instance instance;
     private final CallConfig config;
     private final Vertx vertx;
+    private final MediaRecovery recovery;
     private volatile boolean draining;
 
     public Drain(MediaWorkerPool media, CallOrchestrator orchestrator, Instance instance, CallConfig config,
-                 Vertx vertx) {
+                 Vertx vertx, MediaRecovery recovery) {
+        this.recovery = recovery;
         this.media = media;
         this.orchestrator = orchestrator;
         this.instance = instance;
@@ -80,6 +84,12 @@ public class Drain {
         }
         draining = true;
         media.drain();
+        try {
+            // say it now, not at the next heartbeat: other instances stop placing new calls' media here
+            SafeContext.on(vertx, recovery::heartbeat).await().atMost(Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            LOG.warnf("draining: could not tell the other instances yet: %s", e.toString());
+        }
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         if (media.activeCalls() > 0) {
             LOG.infof("draining: %d call(s) may finish within %s; no new calls", media.activeCalls(),

@@ -45,7 +45,8 @@ public class MediaCommands {
     /** Whether this effect needs the call's PeerConnection. */
     static boolean needsMedia(CallEffect effect) {
         return effect instanceof CallEffect.ApplyAnswer || effect instanceof CallEffect.PlayMedia
-                || effect instanceof CallEffect.CloseMedia;
+                || effect instanceof CallEffect.CloseMedia || effect instanceof CallEffect.CreateOffer
+                || effect instanceof CallEffect.CreateAnswer;
     }
 
     /** Whether effects of this call's media must go to another instance. */
@@ -55,7 +56,8 @@ public class MediaCommands {
 
     /** Hands the effect to the call's media owner; inside the transition's transaction. */
     Uni<Void> route(Call call, CallEffect effect) {
-        String sdp = effect instanceof CallEffect.ApplyAnswer answer ? answer.sdp() : null;
+        String sdp = effect instanceof CallEffect.ApplyAnswer answer ? answer.sdp()
+                : effect instanceof CallEffect.CreateAnswer create ? create.remoteOfferSdp() : null;
         registry.counter("callgate.media.commands", "direction", "routed").increment();
         LOG.infof("call %s (%s): %s goes to its media owner %s", call.callRef, call.whatsappCallId,
                 effect.getClass().getSimpleName(), call.mediaOwner);
@@ -101,6 +103,8 @@ public class MediaCommands {
         CallEffect effect = switch (effectName) {
             case "ApplyAnswer" -> new CallEffect.ApplyAnswer(sdp);
             case "PlayMedia" -> new CallEffect.PlayMedia();
+            case "CreateOffer" -> new CallEffect.CreateOffer();
+            case "CreateAnswer" -> new CallEffect.CreateAnswer(sdp);
             default -> new CallEffect.CloseMedia();
         };
         registry.counter("callgate.media.commands", "direction", "received").increment();

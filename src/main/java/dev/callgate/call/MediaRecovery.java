@@ -60,9 +60,13 @@ public class MediaRecovery {
     /** Says this instance is alive (and keeps its lease); remembers since when PostgreSQL has been reachable. */
     Uni<Void> heartbeat() {
         return lease.renew()
-                .chain(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery(
-                        "insert into instances (id) values (?1) on conflict (id) do update set seen_at = now()")
-                .setParameter(1, instance.id()).executeUpdate())))
+                .chain(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                                insert into instances (id, draining, media_calls, media_capacity)
+                                values (?1, ?2, ?3, ?4)
+                                on conflict (id) do update set seen_at = now(), draining = excluded.draining,
+                                    media_calls = excluded.media_calls, media_capacity = excluded.media_capacity""")
+                .setParameter(1, instance.id()).setParameter(2, media.draining())
+                .setParameter(3, media.activeCalls()).setParameter(4, media.capacity()).executeUpdate())))
                 .invoke(() -> {
                     if (reachableSince == 0) {
                         reachableSince = System.nanoTime();

@@ -188,4 +188,57 @@ class TwoInstancesIT {
                     assertThat(CloudEvents.data(r).path("outcome").asText()).isEqualTo("COMPLETED"));
         }
     }
+
+    @Test
+    void aDrainingInstanceHandsItsNewCallsToTheOtherAndStillTakesCommandsForItsOwn() throws Exception {
+        SimulatorAdminClient.reset();
+        for (ServiceProcess instance : List.of(a, b)) {
+            if (!instance.alive()) {
+                instance.start();
+            }
+        }
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            // a call whose media b holds (which instance takes a call depends on the command's partition)
+            String onB = null;
+            List<String> placed = new ArrayList<>();
+            for (int round = 0; round < 5 && onB == null; round++) {
+                List<String> refs = place(events, 3);
+                placed.addAll(refs);
+                onB = refs.stream().filter(r -> "it-b".equals(call(a, r).getString("mediaOwner"))).findFirst()
+                        .orElse(null);
+            }
+            assertThat(onB).as("a call held by it-b").isNotNull();
+
+            b.terminate(); // SIGTERM: b drains for up to its drain timeout (60 s), its calls go on
+            await().atMost(Duration.ofSeconds(20)).until(() -> b.logged("may finish within"));
+
+            // new calls placed while b drains all get their media on a — whichever instance consumed the command
+            List<String> more = place(events, 4);
+            for (String ref : more) {
+                assertThat(call(a, ref).getString("mediaOwner")).as(ref).isEqualTo("it-a");
+                assertThat(call(a, ref).getString("state")).isEqualTo("ACTIVE");
+            }
+            // and a command for b's own call is taken at once, not after the drain
+            String held = onB;
+            Commands.send(held, Commands.terminate("end-" + UUID.randomUUID(), held));
+            JsonPath endedEarly = await().atMost(Duration.ofSeconds(20)).until(() -> call(a, held),
+                    view -> "ENDED".equals(view.getString("state")));
+            assertThat(endedEarly.getString("outcome")).isEqualTo("COMPLETED");
+            assertThat(b.alive()).as("still draining").isTrue();
+
+            List<String> live = new ArrayList<>(placed);
+            live.remove(held);
+            live.addAll(more);
+            for (String ref : live) {
+                Commands.send(ref, Commands.terminate("end-" + UUID.randomUUID(), ref));
+            }
+            events.await(r -> live.contains(r.key()) && r.value().contains("dev.callgate.call.ended"), live.size(),
+                    Duration.ofSeconds(90));
+            await().atMost(Duration.ofSeconds(90)).until(() -> !b.alive());
+        } finally {
+            if (!b.alive()) {
+                b.start();
+            }
+        }
+    }
 }

@@ -128,6 +128,11 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** SIGTERM without waiting: the instance drains (its calls may go on) while the test goes on. */
+    public void terminate() {
+        process.destroy();
+    }
+
     /** SIGTERM; returns the exit code. */
     public int stop(Duration max) throws InterruptedException {
         process.destroy();
