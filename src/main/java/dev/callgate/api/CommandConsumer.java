@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.call.CallOrchestrator;
 import dev.callgate.call.Drain;
-import dev.callgate.call.StoreRetry;
+import dev.callgate.runtime.StoreRetry;
 import dev.callgate.permission.PermissionRequest;
 import dev.callgate.permission.Permissions;
 import io.micrometer.core.instrument.MeterRegistry;

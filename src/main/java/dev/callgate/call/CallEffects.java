@@ -1,5 +1,6 @@
 package dev.callgate.call;
 
+import dev.callgate.runtime.StoreRetry;
 import dev.callgate.media.MediaCapacityException;
 import dev.callgate.media.MediaListener;
 import dev.callgate.media.MediaOptions;
@@ -10,7 +11,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.inject.Provider;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
@@ -31,21 +31,22 @@ public class CallEffects implements MediaListener {
     private static final Logger LOG = Logger.getLogger(CallEffects.class);
 
     private final MediaWorkerPool media;
-    private final Provider<CallOrchestrator> orchestrator;
     private final Vertx vertx;
     private final MediaDefaults defaults;
     private final io.micrometer.core.instrument.MeterRegistry registry;
     private final StoreRetry storeRetry;
-    /** media key → call id, for media reports. */
-    private final Map<String, UUID> calls = new ConcurrentHashMap<>();
+    /** Where a call's media reports go: its id and the signals receiver that handed its media over. */
+    private record Receiver(UUID callId, CallSignals signals) {
+    }
 
-    public CallEffects(MediaWorkerPool media, Provider<CallOrchestrator> orchestrator,
-                       Vertx vertx, MediaDefaults defaults, io.micrometer.core.instrument.MeterRegistry registry,
+    /** media key → receiver, for media reports. */
+    private final Map<String, Receiver> calls = new ConcurrentHashMap<>();
+
+    public CallEffects(MediaWorkerPool media, Vertx vertx, MediaDefaults defaults, io.micrometer.core.instrument.MeterRegistry registry,
                        StoreRetry storeRetry) {
         this.storeRetry = storeRetry;
         this.registry = registry;
         this.media = media;
-        this.orchestrator = orchestrator;
         this.vertx = vertx;
         this.defaults = defaults;
     }
@@ -56,31 +57,32 @@ public class CallEffects implements MediaListener {
                 .description("Calls whose media (a PeerConnection) this instance holds").register(registry);
     }
 
-    void run(CallContext call, List<CallEffect> effects) {
+    /** Runs media effects of a committed transition; what the media says later goes to {@code signals}. */
+    void run(CallContext call, List<CallEffect> effects, CallSignals signals) {
         for (CallEffect effect : effects) {
             try {
-                run(call, effect);
+                run(call, effect, signals);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "call %s (%s): effect %s failed", call.callRef(), call.whatsappCallId(), effect);
             }
         }
     }
 
-    private void run(CallContext call, CallEffect effect) {
+    private void run(CallContext call, CallEffect effect, CallSignals signals) {
         String key = call.mediaKey();
         if (effect instanceof CallEffect.CreateOffer) {
-            calls.put(key, call.callId());
+            calls.put(key, new Receiver(call.callId(), signals));
             // silence while the phone rings (RTP keeps WhatsApp's media timer content); the call's own audio
             // starts from its beginning when the user picks up (PlayMedia)
             media.createOffer(key, MediaOptions.silence().withRecord(call.record())).whenComplete((sdp, failure) ->
-                    signal(call, failure == null
+                    signal(call, signals, failure == null
                     ? new CallSignal.LocalSdpReady(sdp) : new CallSignal.MediaRefused(mediaRefusal(failure))));
         } else if (effect instanceof CallEffect.CreateAnswer answer) {
-            calls.put(key, call.callId());
+            calls.put(key, new Receiver(call.callId(), signals));
             // no RTP at all until accept returned 200 (PlayMedia): WhatsApp takes the first packet as "answered"
             media.createAnswer(key, answer.remoteOfferSdp(), MediaOptions.nothingUntilPlay().withRecord(call.record()))
                     .whenComplete((sdp, failure) ->
-                    signal(call, failure == null ? new CallSignal.LocalSdpReady(sdp)
+                    signal(call, signals, failure == null ? new CallSignal.LocalSdpReady(sdp)
                             : new CallSignal.MediaRefused(mediaRefusal(failure))));
         } else if (effect instanceof CallEffect.ApplyAnswer answer) {
             media.applyAnswer(key, answer.sdp()).whenComplete((ok, failure) -> {
@@ -92,7 +94,7 @@ public class CallEffects implements MediaListener {
                 } else {
                     LOG.errorf("call %s (%s): the SDP answer could not be applied: %s", call.callRef(),
                             call.whatsappCallId(), failure);
-                    signal(call, new CallSignal.MediaFailed("answer_not_applied"));
+                    signal(call, signals, new CallSignal.MediaFailed("answer_not_applied"));
                 }
             });
         } else if (effect instanceof CallEffect.PlayMedia) {
@@ -100,7 +102,7 @@ public class CallEffects implements MediaListener {
                 if (failure != null) {
                     LOG.errorf("call %s (%s): its audio could not start: %s", call.callRef(), call.whatsappCallId(),
                             failure);
-                    signal(call, new CallSignal.MediaFailed("media_not_started"));
+                    signal(call, signals, new CallSignal.MediaFailed("media_not_started"));
                 }
             });
         } else if (effect instanceof CallEffect.CloseMedia) {
@@ -135,39 +137,39 @@ public class CallEffects implements MediaListener {
 
     @Override
     public void connected(String callKey) {
-        UUID callId = calls.get(callKey);
-        if (callId != null) {
-            signal(callId, callKey, new CallSignal.MediaConnected());
+        Receiver receiver = calls.get(callKey);
+        if (receiver != null) {
+            signal(receiver, callKey, new CallSignal.MediaConnected());
         }
     }
 
     @Override
     public void audioHeard(String callKey) {
-        UUID callId = calls.get(callKey);
-        if (callId != null) {
-            signal(callId, callKey, new CallSignal.UserAudioHeard());
+        Receiver receiver = calls.get(callKey);
+        if (receiver != null) {
+            signal(receiver, callKey, new CallSignal.UserAudioHeard());
         }
     }
 
     @Override
     public void failed(String callKey, String reason) {
-        UUID callId = calls.get(callKey);
-        if (callId != null) {
-            signal(callId, callKey, new CallSignal.MediaFailed(reason));
+        Receiver receiver = calls.get(callKey);
+        if (receiver != null) {
+            signal(receiver, callKey, new CallSignal.MediaFailed(reason));
         }
     }
 
-    private void signal(CallContext call, CallSignal signal) {
-        signal(call.callId(), call.callRef(), signal);
+    private void signal(CallContext call, CallSignals signals, CallSignal signal) {
+        signal(new Receiver(call.callId(), signals), call.callRef(), signal);
     }
 
     /**
      * What the media says is a signal for its call, retried until it is stored: a media failure lost to a database
      * blip would leave the call live for ever (holding its PeerConnection until max duration).
      */
-    private void signal(UUID callId, String callKey, CallSignal signal) {
+    private void signal(Receiver receiver, String callKey, CallSignal signal) {
         onContext(() -> storeRetry.<Void>untilStored("media", callKey, signal.getClass().getSimpleName(),
-                () -> orchestrator.get().signal(callId, signal)));
+                () -> receiver.signals().signal(receiver.callId(), signal)));
     }
 
     /** Runs reactive work on a fresh duplicated Vert.x context (Hibernate Reactive needs one), from any thread. */

@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * are the other effects (Cloud API, media) run, by {@link CallEffects}; their results come back as signals.
  */
 @ApplicationScoped
-public class CallOrchestrator {
+public class CallOrchestrator implements CallSignals {
 
     private static final Logger LOG = Logger.getLogger(CallOrchestrator.class);
 
@@ -176,6 +176,7 @@ public class CallOrchestrator {
     }
 
     /** A signal for a known call (media reports, Cloud API answers). */
+    @Override
     public Uni<Void> signal(UUID callId, CallSignal signal) {
         return run(() -> Call.<Call>findById(callId).chain(call -> call == null
                 ? Uni.createFrom().item(Step.NONE) : transition(call, signal)));
@@ -185,7 +186,8 @@ public class CallOrchestrator {
      * The result of a Cloud API effect ({@link CloudApiEffects}): its row marked done and its signal (or none) applied,
      * in one transaction — the effect is confirmed exactly when its result is stored.
      */
-    Uni<Void> effectDone(UUID callId, long effectId, CallSignal signal, String result) {
+    @Override
+    public Uni<Void> effectDone(UUID callId, long effectId, CallSignal signal, String result) {
         return run(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "update call_effects set done_at = now(), result = ?2 where id = ?1 and done_at is null")
                 .setParameter(1, effectId).setParameter(2, result).executeUpdate())
@@ -511,10 +513,10 @@ public class CallOrchestrator {
                 .invoke(step -> relay.wakeUp())
                 .chain(step -> {
                     if (step.call() != null && !step.effects().isEmpty()) {
-                        effects.run(step.call(), step.effects());
+                        effects.run(step.call(), step.effects(), this);
                     }
                     if (step.call() != null && !step.cloudApi().isEmpty()) {
-                        cloudApiEffects.runAfterCommit(step.call(), step.cloudApi());
+                        cloudApiEffects.runAfterCommit(step.call(), step.cloudApi(), this);
                     }
                     Uni<Void> replay = Uni.createFrom().voidItem();
                     for (Long parked : step.released()) {

@@ -1,20 +1,16 @@
 package dev.callgate.call;
 
+import dev.callgate.runtime.StoreRetry;
 import dev.callgate.cloudapi.CloudApiClient;
 import dev.callgate.cloudapi.CloudApiException;
 import dev.callgate.cloudapi.CloudApiUnreachableException;
 import dev.callgate.cloudapi.ConnectLimitExceededException;
-import dev.callgate.runtime.Periodic;
 import dev.callgate.runtime.SafeContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Provider;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -63,35 +59,20 @@ public class CloudApiEffects {
     }
 
     private final CloudApiClient cloudApi;
-    private final Provider<CallOrchestrator> orchestrator;
     private final Instance instance;
     private final CallConfig config;
     private final MeterRegistry registry;
     private final Vertx vertx;
     private final StoreRetry storeRetry;
-    private Periodic poller;
 
-    public CloudApiEffects(CloudApiClient cloudApi, Provider<CallOrchestrator> orchestrator, Instance instance,
-                           CallConfig config, MeterRegistry registry, Vertx vertx, StoreRetry storeRetry) {
+    public CloudApiEffects(CloudApiClient cloudApi, Instance instance, CallConfig config, MeterRegistry registry,
+                           Vertx vertx, StoreRetry storeRetry) {
         this.storeRetry = storeRetry;
         this.cloudApi = cloudApi;
-        this.orchestrator = orchestrator;
         this.instance = instance;
         this.config = config;
         this.registry = registry;
         this.vertx = vertx;
-    }
-
-    void start(@Observes StartupEvent event) {
-        if (config.enabled()) {
-            poller = Periodic.every(vertx, config.effectPollInterval(), "effect poll", this::poll);
-        }
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        if (poller != null) {
-            poller.cancel();
-        }
     }
 
     static Optional<Kind> kindOf(CallEffect effect) {
@@ -139,16 +120,16 @@ public class CloudApiEffects {
     }
 
     /** After the commit: the effects one transition recorded, in order (a pre_accept before its accept). */
-    void runAfterCommit(CallContext call, List<Recorded> effects) {
-        SafeContext.run(vertx, () -> inOrder(call, effects).subscribe().with(ok -> {
+    void runAfterCommit(CallContext call, List<Recorded> effects, CallSignals signals) {
+        SafeContext.run(vertx, () -> inOrder(call, effects, signals).subscribe().with(ok -> {
         }, failure -> LOG.errorf(failure, "call %s (%s): effects failed", call.callRef(), call.whatsappCallId())));
     }
 
     /** Runs effects of one call in order; one that is rescheduled takes the later ones with it. */
-    private Uni<Void> inOrder(CallContext call, List<Recorded> effects) {
+    private Uni<Void> inOrder(CallContext call, List<Recorded> effects, CallSignals signals) {
         Uni<Boolean> all = Uni.createFrom().item(true);
         for (Recorded effect : effects) {
-            all = all.chain(goOn -> goOn ? execute(call, effect) : Uni.createFrom().item(false));
+            all = all.chain(goOn -> goOn ? execute(call, effect, signals) : Uni.createFrom().item(false));
         }
         return all.replaceWithVoid();
     }
@@ -157,29 +138,29 @@ public class CloudApiEffects {
      * One attempt: started (committed), sent, and its result committed — or rescheduled when Meta may say yes later.
      * False when rescheduled: the call's later effects wait for it.
      */
-    private Uni<Boolean> execute(CallContext call, Recorded effect) {
+    private Uni<Boolean> execute(CallContext call, Recorded effect, CallSignals signals) {
         return start(effect.id()).chain(started -> {
             if (started == null) {
                 return Uni.createFrom().item(true); // done meanwhile (another instance, an earlier attempt)
             }
             if (!effect.kind().endsTheCall() && (started.state() == CallState.TERMINATING
                     || started.state() == CallState.ENDED)) {
-                return finish(call, effect, null, "not needed: the call is " + started.state()).replaceWith(true);
+                return finish(signals, call, effect, null, "not needed: the call is " + started.state()).replaceWith(true);
             }
             if (effect.kind() == Kind.CONNECT && started.attempts() > 1) {
                 // an earlier attempt started and never recorded its result: it may have placed the call at Meta, so
                 // it is never sent again; the call's correlation in a webhook finds it, or the ring timeout ends it
                 LOG.warnf("call %s: a connect was in flight when its instance stopped; its outcome is unknown",
                         call.callRef());
-                return finish(call, effect, new CallSignal.ConnectOutcomeUnknown("connect_outcome_unknown", true, null,
+                return finish(signals, call, effect, new CallSignal.ConnectOutcomeUnknown("connect_outcome_unknown", true, null,
                         "Callgate stopped while the connect was in flight"), "outcome unknown").replaceWith(true);
             }
             return send(call, effect)
-                    .chain(signal -> finish(call, effect, signal, signal == null ? "done" : signalName(signal)))
+                    .chain(signal -> finish(signals, call, effect, signal, signal == null ? "done" : signalName(signal)))
                     .replaceWith(true)
                     .onFailure(CloudApiEffects::transientFailure)
                     .recoverWithUni(failure -> reschedule(call, effect, started.attempts(), failure).replaceWith(false))
-                    .onFailure().recoverWithUni(failure -> finish(call, effect, refused(call, effect, failure),
+                    .onFailure().recoverWithUni(failure -> finish(signals, call, effect, refused(call, effect, failure),
                             "refused: " + failure.getMessage()).replaceWith(true));
         });
     }
@@ -245,9 +226,10 @@ public class CloudApiEffects {
     }
 
     /** Commits the result with the row's end, retried until it commits (or PostgreSQL refuses it for good). */
-    private Uni<Void> finish(CallContext call, Recorded effect, CallSignal signal, String result) {
+    private Uni<Void> finish(CallSignals signals, CallContext call, Recorded effect, CallSignal signal,
+                             String result) {
         return storeRetry.<Void>untilStored("effects", call.callRef(), effect.kind().name().toLowerCase() + " result",
-                        () -> orchestrator.get().effectDone(call.callId(), effect.id(), signal, result))
+                        () -> signals.effectDone(call.callId(), effect.id(), signal, result))
                 .onFailure().invoke(e -> LOG.errorf(e, "call %s (%s): the result of %s was not stored; the effect "
                         + "runs again when its claim runs out", call.callRef(), call.whatsappCallId(),
                         effect.kind().name().toLowerCase()))
@@ -292,7 +274,7 @@ public class CloudApiEffects {
     }
 
     /** Effects that are due and unclaimed (never run, rescheduled, or left by a stopped instance), per call in order. */
-    Uni<Void> poll() {
+    Uni<Void> poll(CallSignals signals) {
         return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
                         update call_effects set claimed_by = ?1, claimed_until = now() + make_interval(secs => ?2)
                         where id in (select id from call_effects
@@ -310,7 +292,7 @@ public class CloudApiEffects {
             for (Map.Entry<UUID, List<Recorded>> call : byCall.entrySet()) {
                 all = all.chain(() -> Panache.withSession(() -> Call.<Call>findById(call.getKey()))
                         .chain(found -> found == null ? Uni.createFrom().voidItem()
-                                : inOrder(CallContext.of(found, Instant.now()), call.getValue()))
+                                : inOrder(CallContext.of(found, Instant.now()), call.getValue(), signals))
                         .onFailure().invoke(e -> LOG.errorf(e, "call %s: effects failed", call.getKey()))
                         .onFailure().recoverWithNull());
             }

@@ -1,14 +1,9 @@
 package dev.callgate.call;
 
-import dev.callgate.runtime.Periodic;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
@@ -28,17 +23,12 @@ public class MediaCommands {
 
     private final Instance instance;
     private final CallEffects effects;
-    private final Vertx vertx;
-    private final CallConfig config;
     private final MeterRegistry registry;
-    private Periodic poller;
 
-    public MediaCommands(Instance instance, CallEffects effects, Vertx vertx, CallConfig config,
+    public MediaCommands(Instance instance, CallEffects effects,
                          MeterRegistry registry) {
         this.instance = instance;
         this.effects = effects;
-        this.vertx = vertx;
-        this.config = config;
         this.registry = registry;
     }
 
@@ -68,20 +58,8 @@ public class MediaCommands {
                 .replaceWithVoid();
     }
 
-    void start(@Observes StartupEvent event) {
-        if (config.enabled()) {
-            poller = Periodic.every(vertx, config.mediaCommandPollInterval(), "reading media commands", this::claim);
-        }
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        if (poller != null) {
-            poller.cancel();
-        }
-    }
-
     /** Claims this instance's pending media commands and runs them; returns how many. */
-    Uni<Integer> claim() {
+    Uni<Integer> claim(CallSignals signals) {
         return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
                         delete from media_commands where id in (
                             select id from media_commands where owner = ?1 order by id limit 50 for update skip locked)
@@ -93,13 +71,13 @@ public class MediaCommands {
                     for (Object[] row : rows.stream()
                             .sorted(java.util.Comparator.comparingLong(r -> ((Number) r[4]).longValue())).toList()) {
                         all = all.chain(() -> run(UUID.fromString((String) row[0]), (String) row[1],
-                                (String) row[2], Instant.ofEpochMilli(((Number) row[3]).longValue())));
+                                (String) row[2], Instant.ofEpochMilli(((Number) row[3]).longValue()), signals));
                     }
                     return all.replaceWith(rows.size());
                 });
     }
 
-    private Uni<Void> run(UUID callId, String effectName, String sdp, Instant decidedAt) {
+    private Uni<Void> run(UUID callId, String effectName, String sdp, Instant decidedAt, CallSignals signals) {
         CallEffect effect = switch (effectName) {
             case "ApplyAnswer" -> new CallEffect.ApplyAnswer(sdp);
             case "PlayMedia" -> new CallEffect.PlayMedia();
@@ -114,7 +92,7 @@ public class MediaCommands {
             }
             LOG.infof("call %s (%s): running %s decided by another instance", call.callRef, call.whatsappCallId,
                     effectName);
-            effects.run(CallContext.of(call, decidedAt), List.of(effect));
+            effects.run(CallContext.of(call, decidedAt), List.of(effect), signals);
         }).replaceWithVoid();
     }
 }

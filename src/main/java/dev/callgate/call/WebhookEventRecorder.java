@@ -1,5 +1,7 @@
 package dev.callgate.call;
 
+import dev.callgate.runtime.StoreRetry;
+import dev.callgate.runtime.StoreFailures;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -35,8 +35,11 @@ public class Permissions {
     private final MeterRegistry registry;
     private final ObjectMapper mapper;
 
+    private final dev.callgate.runtime.StoreRetry storeRetry;
+
     public Permissions(EventOutbox events, CloudApiClient cloudApi, PermissionConfig config, MeterRegistry registry,
-                       ObjectMapper mapper) {
+                       ObjectMapper mapper, dev.callgate.runtime.StoreRetry storeRetry) {
+        this.storeRetry = storeRetry;
         this.mapper = mapper;
         this.events = events;
         this.cloudApi = cloudApi;
@@ -325,8 +328,12 @@ public class Permissions {
                     return refusal == null ? Uni.createFrom().item((RequestOutcome) null)
                             : finish(request, refusal).replaceWith(refusal);
                 }))));
+        // once Meta was asked, its answer is stored whatever it takes: a failure here would leave the row 'sending'
+        // and a retry of the command would find the commandId taken
         return decided.chain(outcome -> outcome != null ? Uni.createFrom().item(outcome) : send(request)
-                .chain(sent -> Panache.withTransaction(() -> finish(request, sent)).replaceWith(sent)))
+                .chain(sent -> storeRetry.<Void>untilStored("permissions", waId,
+                        "permission request " + request.commandId(),
+                        () -> Panache.withTransaction(() -> finish(request, sent))).replaceWith(sent)))
                 .invoke(outcome -> {
                     registry.counter("callgate.permission.requests", "result", outcome.result(),
                             "code", outcome.errorCode() == null ? "none" : outcome.errorCode().toString()).increment();

@@ -30,13 +30,18 @@ class CloudApiEffectsTest {
 
     @Inject
     CloudApiClient cloudApi;
+    @Inject
+    Instance instance;
 
     @BeforeEach
     void reset() {
         SimulatorAdminClient.reset();
     }
 
-    /** A call ringing at Meta whose row says {@code state}, as a gone instance left it; returns its ids. */
+    /**
+     * A call ringing at Meta whose row says {@code state}, its effect left by a gone instance; returns its ids. Its
+     * media owner is this instance (a call of a gone owner would be ended as media lost by the reaper meanwhile).
+     */
     private String[] callLeftBehind(String state, boolean withCallId) {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "neverAnswer", true);
@@ -48,10 +53,10 @@ class CloudApiEffectsTest {
                 insert into calls (id, call_reference, whatsapp_call_id, phone_number_id, user_wa_id, direction, state,
                                    pending_outcome, pending_reason, media_owner, meta_end_requested, created_at,
                                    updated_at, version)
-                values (?, ?, ?, ?, ?, 'BUSINESS_INITIATED', ?, ?, ?, 'gone-instance', ?, now(), now(), 1)""",
+                values (?, ?, ?, ?, ?, 'BUSINESS_INITIATED', ?, ?, ?, ?, ?, now(), now(), 1)""",
                 id, callRef, whatsappCallId, Webhooks.PHONE_NUMBER_ID, user, state,
                 state.equals("TERMINATING") ? "CANCELLED" : null, state.equals("TERMINATING") ? "hung_up" : null,
-                state.equals("TERMINATING"));
+                instance.id(), state.equals("TERMINATING"));
         return new String[]{id.toString(), callRef, whatsappCallId, user};
     }
 

@@ -66,26 +66,11 @@ class TwoInstancesIT {
     }
 
     private static double routed(ServiceProcess instance) {
-        String metrics = given().baseUri("http://127.0.0.1:" + instance.port()).get("/q/metrics").then()
-                .statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("callgate_media_commands_total\\{[^}]*direction=\"routed\"[^}]*} ([0-9.Ee+-]+)")
-                .matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return instance.metric("callgate_media_commands_total\\{[^}]*direction=\"routed\"[^}]*}");
     }
 
     private List<String> place(WebhookTopic events, int count) {
-        List<String> refs = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            String user = Webhooks.newUser();
-            SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
-            String callRef = "two-" + i + "-" + UUID.randomUUID();
-            refs.add(callRef);
-            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
-                    user, "{\"tone\":1000}"));
-        }
-        events.await(r -> refs.contains(r.key()) && r.value().contains("\"dev.callgate.call.connected\""), count,
-                Duration.ofSeconds(120));
-        return refs;
+        return dev.callgate.support.LiveCalls.place(events, count, "two-");
     }
 
     @Test

@@ -30,8 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -196,6 +194,82 @@ class FaultCampaignIT {
         }
     }
 
+    /**
+     * 64 parallel unsigned chunked bodies of 15 MiB at the webhook endpoint while calls are up: each is refused (413,
+     * or the connection closed while the client still sends) before more than the limit is buffered, the calls keep
+     * their audio, and a user's hang-up sent through the same ingress afterwards ends its call.
+     */
+    @Test
+    void hugeUnsignedBodiesInParallelLeaveTheCallsAlone() {
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Calls calls = place(events, 3);
+            java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+            java.net.URI webhooks = java.net.URI.create("http://localhost:8081/webhooks/whatsapp");
+            List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> responses =
+                    new ArrayList<>();
+            java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+            long heapBefore = memory.getHeapMemoryUsage().getUsed();
+            for (int i = 0; i < 64; i++) {
+                responses.add(client.sendAsync(java.net.http.HttpRequest.newBuilder(webhooks)
+                                .header("Content-Type", "application/json")
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                                        () -> new dev.callgate.support.BlankBody(15L * 1024 * 1024))).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).exceptionally(failure -> null));
+            }
+            int refused = 0;
+            for (var future : responses) {
+                var response = future.join();
+                if (response != null) {
+                    assertThat(response.statusCode()).isEqualTo(413);
+                }
+                refused++;
+            }
+            LOG.infof("64 huge bodies refused; heap used %d MiB before, %d MiB after", heapBefore >> 20,
+                    memory.getHeapMemoryUsage().getUsed() >> 20);
+            assertThat(refused).isEqualTo(64);
+            assertTwoWayAudio(calls, calls.refs);
+            String leaving = calls.refs.get(0);
+            SimulatorAdminClient.userAction(calls.callIds.get(leaving), "hangup");
+            events.await(r -> leaving.equals(r.key()) && r.value().contains("\"dev.callgate.call.ended\""), 1,
+                    Duration.ofSeconds(30));
+            hangUp(calls.refs.subList(1, calls.refs.size()));
+            assertEveryCallEndedOnceAndNothingLeftOpen(events, calls);
+        }
+    }
+
+    /**
+     * One webhook PostgreSQL refuses for its data (a call id longer than its column) ahead of 200 normal ones sent at
+     * 40 a second: the poison goes to the DLQ at once and every normal one is stored within a second of arriving.
+     */
+    @Test
+    void aPoisonWebhookDoesNotHoldBackTheOnesBehindIt() {
+        try (WebhookTopic dlq = new WebhookTopic("callgate.webhooks.dlq")) {
+            String poison = "wacid." + "P".repeat(300);
+            Webhooks.postSigned(Webhooks.callStatus(poison, Webhooks.newUser(), "RINGING")).statusCode(200);
+            List<String> normal = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < 200; i++) {
+                String callId = Webhooks.newCallId();
+                normal.add(callId);
+                Webhooks.postSigned(Webhooks.callStatus(callId, Webhooks.newUser(), "RINGING")).statusCode(200);
+                long due = start + (i + 1) * 25_000_000L; // 40 a second
+                await().pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(5))
+                        .until(() -> System.nanoTime() >= due);
+            }
+            dlq.await(r -> poison.equals(r.key()), 1, Duration.ofSeconds(10));
+            await().atMost(Duration.ofSeconds(30)).until(() -> Integer.parseInt(dev.callgate.support.Database.column(
+                    "select count(*) from call_events where whatsapp_call_id = any(?)",
+                    (Object) normal.toArray(new String[0])).get(0)) == normal.size());
+            List<String> lags = dev.callgate.support.Database.column("""
+                    select cast(extract(epoch from (recorded_at - received_at)) * 1000 as bigint) from call_events
+                    where whatsapp_call_id = any(?) order by 1""", (Object) normal.toArray(new String[0]));
+            long worst = Long.parseLong(lags.get(lags.size() - 1));
+            LOG.infof("200 webhooks behind a poison one: stored after %s ms (median), %d ms (worst)",
+                    lags.get(lags.size() / 2), worst);
+            assertThat(worst).as("ms from the ingress to PostgreSQL, worst of 200").isLessThan(1000);
+        }
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     /** Live calls: their refs, WhatsApp call ids and the instance holding each one's media. */
@@ -203,17 +277,7 @@ class FaultCampaignIT {
     }
 
     private Calls place(WebhookTopic events, int count) {
-        List<String> refs = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            String user = Webhooks.newUser();
-            SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
-            String callRef = "fault-" + i + "-" + UUID.randomUUID();
-            refs.add(callRef);
-            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
-                    user, "{\"tone\":1000}"));
-        }
-        events.await(r -> refs.contains(r.key()) && r.value().contains("\"dev.callgate.call.connected\""), count,
-                Duration.ofSeconds(120));
+        List<String> refs = dev.callgate.support.LiveCalls.place(events, count, "fault-");
         Map<String, String> callIds = new LinkedHashMap<>();
         Map<String, ServiceProcess> owner = new LinkedHashMap<>();
         for (String ref : refs) {
@@ -281,9 +345,6 @@ class FaultCampaignIT {
     }
 
     private static double mediaCalls(ServiceProcess instance) {
-        String metrics = given().baseUri("http://127.0.0.1:" + instance.port()).get("/q/metrics").then()
-                .statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("(?m)^callgate_media_calls(\\{[^}]*})? ([0-9.Ee+-]+)").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(2)) : 0;
+        return instance.metric("callgate_media_calls(\\{[^}]*})?");
     }
 }

@@ -104,7 +104,7 @@ class WebhookFuzzTest {
         for (int i = 0; i < 16; i++) {
             HttpRequest request = HttpRequest.newBuilder(webhookUri).header("Content-Type", "application/json")
                     // streamed without a length (chunked), generated as it is sent: 15 MiB of whitespace
-                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new Blank(15L * 1024 * 1024)))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new dev.callgate.support.BlankBody(15L * 1024 * 1024)))
                     .build();
             responses.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .exceptionally(failure -> null));
@@ -118,31 +118,6 @@ class WebhookFuzzTest {
         }
         // and the ingress goes on serving
         Webhooks.postSigned(Webhooks.callStatus(Webhooks.newCallId(), Webhooks.newUser(), "RINGING")).statusCode(200);
-    }
-
-    /** {@code size} bytes of spaces, never held in memory at once. */
-    private static final class Blank extends InputStream {
-        private long left;
-
-        Blank(long size) {
-            this.left = size;
-        }
-
-        @Override
-        public int read() {
-            return left-- > 0 ? ' ' : -1;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = (int) Math.min(length, left);
-            java.util.Arrays.fill(buffer, offset, offset + n, (byte) ' ');
-            left -= n;
-            return n;
-        }
     }
 
     /** Replaces, removes or nests one value somewhere in the tree. */

@@ -111,6 +111,18 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The value of the first Prometheus sample of {@code /q/metrics} whose name and labels match {@code sample} (a
+     * regular expression), or 0 when there is none.
+     */
+    public double metric(String sample) {
+        String metrics = io.restassured.RestAssured.given().baseUri("http://127.0.0.1:" + port).get("/q/metrics")
+                .then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + sample + " (?<value>[0-9.Ee+-]+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group("value")) : 0;
+    }
+
     /** The exit code of a process that has ended. */
     public int exitValue() {
         return process.exitValue();

@@ -1,4 +1,4 @@
-package dev.callgate.call;
+package dev.callgate.runtime;
 
 import io.vertx.pgclient.PgException;
 

@@ -1,4 +1,4 @@
-package dev.callgate.call;
+package dev.callgate.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.config.ConfigMapping;
