@@ -76,9 +76,10 @@ public interface CallConfig {
 
     /**
      * How long an instance holds a Cloud API effect it runs ({@code call_effects.claimed_until}); an effect not done by
-     * then (its instance died, its result could not be stored) is run again by any instance.
+     * then (its instance died, its result could not be stored) is run again by any instance. Longer than the Cloud
+     * API client's worst case for one attempt (its retries with the read timeout), so a slow request is not run twice.
      */
-    @WithDefault("30s")
+    @WithDefault("60s")
     Duration effectClaim();
 
     /** How often effects that are due again (retries, effects of stopped instances) are looked for. */

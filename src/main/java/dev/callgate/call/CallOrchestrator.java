@@ -191,7 +191,9 @@ public class CallOrchestrator implements CallSignals {
         return run(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "update call_effects set done_at = now(), result = ?2 where id = ?1 and done_at is null")
                 .setParameter(1, effectId).setParameter(2, result).executeUpdate())
-                .chain(updated -> updated == 0 || signal == null ? Uni.createFrom().item(Step.NONE)
+                // the signal counts even when another run of the effect finished first (its "outcome unknown" must
+                // not hide a connect's real answer); the state machine makes a repeat a no-op
+                .chain(updated -> signal == null ? Uni.createFrom().item(Step.NONE)
                         : Call.<Call>findById(callId).chain(call -> call == null
                         ? Uni.createFrom().item(Step.NONE) : transition(call, signal))));
     }
@@ -560,7 +562,11 @@ public class CallOrchestrator implements CallSignals {
                 .chain(ids -> {
                     Uni<Void> replay = Uni.createFrom().voidItem();
                     for (Long id : ids) {
-                        replay = replay.chain(() -> replayParked(id));
+                        // one that keeps failing does not hold back the others
+                        replay = replay.chain(() -> replayParked(id)
+                                .onFailure().invoke(e -> LOG.warnf("parked webhook %d: replay failed: %s", id,
+                                        e.toString()))
+                                .onFailure().recoverWithNull());
                     }
                     return replay.replaceWith(ids.size());
                 });

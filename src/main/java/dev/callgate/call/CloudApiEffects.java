@@ -141,7 +141,10 @@ public class CloudApiEffects {
     private Uni<Boolean> execute(CallContext call, Recorded effect, CallSignals signals) {
         return start(effect.id()).chain(started -> {
             if (started == null) {
-                return Uni.createFrom().item(true); // done meanwhile (another instance, an earlier attempt)
+                return Uni.createFrom().item(true); // done meanwhile, or another instance took it over
+            }
+            if (started.waiting()) {
+                return Uni.createFrom().item(false); // an earlier effect of the call first; the poller comes back
             }
             if (!effect.kind().endsTheCall() && (started.state() == CallState.TERMINATING
                     || started.state() == CallState.ENDED)) {
@@ -155,7 +158,9 @@ public class CloudApiEffects {
                 return finish(signals, call, effect, new CallSignal.ConnectOutcomeUnknown("connect_outcome_unknown", true, null,
                         "Callgate stopped while the connect was in flight"), "outcome unknown").replaceWith(true);
             }
-            return send(call, effect)
+            // an earlier attempt of this effect (a retry, a run before a crash) may have reached Meta: then Meta's
+            // "already done" is success
+            return send(call, effect, started.attempts() > 1)
                     .chain(signal -> finish(signals, call, effect, signal, signal == null ? "done" : signalName(signal)))
                     .replaceWith(true)
                     .onFailure(CloudApiEffects::transientFailure)
@@ -165,37 +170,50 @@ public class CloudApiEffects {
         });
     }
 
-    private record Started(int attempts, CallState state) {
+    /** An attempt that may go ahead ({@code attempts} counted), or one that waits for an earlier effect. */
+    private record Started(int attempts, CallState state, boolean waiting) {
     }
 
-    /** Counts the attempt and renews the claim, before the request leaves; null when the effect is done already. */
+    /**
+     * Counts the attempt and renews the claim, before the request leaves — only while this instance holds the claim
+     * (an instance whose claim ran out and was taken over never runs the effect twice) and only once every earlier
+     * effect of the call is done (a late pre_accept never follows its accept; an accept waits for its pre_accept).
+     * Null when the effect is done already or claimed elsewhere; {@code waiting} when an earlier effect is not done:
+     * then the claim is released and the poller tries again shortly.
+     */
     private Uni<Started> start(long id) {
         return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
-                        update call_effects e set attempts = e.attempts + 1, claimed_by = ?2,
-                               claimed_until = now() + make_interval(secs => ?3)
-                        from calls c where e.id = ?1 and e.done_at is null and c.id = e.call_id
-                        returning e.attempts, c.state""", Object[].class)
+                        update call_effects e set attempts = e.attempts + case when earlier.n = 0 then 1 else 0 end,
+                               claimed_by = case when earlier.n = 0 then ?2 end,
+                               claimed_until = case when earlier.n = 0 then now() + make_interval(secs => ?3) end,
+                               due_at = case when earlier.n = 0 then e.due_at else now() + interval '200 milliseconds' end
+                        from calls c, (select count(*) as n from call_effects p, call_effects me
+                                       where me.id = ?1 and p.call_id = me.call_id and p.id < me.id
+                                         and p.done_at is null) earlier
+                        where e.id = ?1 and e.done_at is null and e.claimed_by = ?2 and c.id = e.call_id
+                        returning e.attempts, c.state, earlier.n > 0""", Object[].class)
                 .setParameter(1, id).setParameter(2, instance.id()).setParameter(3, seconds(config.effectClaim()))
                 .getResultList())).map(rows -> rows.isEmpty() ? null
-                : new Started(((Number) rows.get(0)[0]).intValue(), CallState.valueOf((String) rows.get(0)[1])));
+                : new Started(((Number) rows.get(0)[0]).intValue(), CallState.valueOf((String) rows.get(0)[1]),
+                (Boolean) rows.get(0)[2]));
     }
 
     /** The Cloud API request; its result as the signal to commit (null: nothing to tell the call). */
-    private Uni<CallSignal> send(CallContext call, Recorded effect) {
+    private Uni<CallSignal> send(CallContext call, Recorded effect, boolean retry) {
         return switch (effect.kind()) {
             case CONNECT -> connect(call, effect);
-            case PRE_ACCEPT -> cloudApi.preAccept(call.phoneNumberId(), call.whatsappCallId(), effect.sdp())
+            case PRE_ACCEPT -> cloudApi.preAccept(call.phoneNumberId(), call.whatsappCallId(), effect.sdp(), retry)
                     .map(done -> (CallSignal) null);
             case ACCEPT -> cloudApi.accept(call.phoneNumberId(), call.whatsappCallId(), effect.sdp(),
-                            call.bizOpaqueCallbackData(), call.metaRecording(), call.metaTranscription())
+                            call.bizOpaqueCallbackData(), call.metaRecording(), call.metaTranscription(), retry)
                     .replaceWith(new CallSignal.AcceptSent());
-            case REJECT -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId())
+            case REJECT -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId(), retry)
                     .map(already -> new CallSignal.MetaEndConfirmed(already));
-            case TERMINATE -> cloudApi.terminate(call.phoneNumberId(), call.whatsappCallId())
+            case TERMINATE -> cloudApi.terminate(call.phoneNumberId(), call.whatsappCallId(), retry)
                     // a user's call Meta had not taken as accepted yet (our accept in flight) is declined instead
                     .onFailure(e -> call.direction() == CallDirection.USER_INITIATED && e instanceof CloudApiException g
                             && (g.graphMessage() + g.details().orElse("")).contains("reject"))
-                    .recoverWithUni(e -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId()))
+                    .recoverWithUni(e -> cloudApi.reject(call.phoneNumberId(), call.whatsappCallId(), retry))
                     .map(already -> new CallSignal.MetaEndConfirmed(already));
         };
     }
@@ -280,7 +298,7 @@ public class CloudApiEffects {
                         where id in (select id from call_effects
                                      where done_at is null and due_at <= now()
                                        and (claimed_until is null or claimed_until < now())
-                                     order by id limit 32 for update skip locked)
+                                     order by id limit 8 for update skip locked)
                         returning id, call_id, kind, sdp""", Object[].class)
                 .setParameter(1, instance.id()).setParameter(2, seconds(config.effectClaim()))
                 .getResultList())).chain(rows -> {

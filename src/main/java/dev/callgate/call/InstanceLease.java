@@ -25,10 +25,16 @@ public class InstanceLease {
     private final Pool pool;
     private final Instance instance;
     private final CallConfig config;
+    private final io.vertx.core.Vertx vertx;
+    private dev.callgate.runtime.Periodic keeper;
     private volatile SqlConnection held;
     private volatile boolean fenced;
+    private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Names this process's lease sessions in {@code pg_stat_activity} (application_name, at most 63 bytes). */
+    private final String processTag = "callgate-lease-" + java.util.UUID.randomUUID();
 
-    public InstanceLease(Pool pool, Instance instance, CallConfig config) {
+    public InstanceLease(Pool pool, Instance instance, CallConfig config, io.vertx.core.Vertx vertx) {
+        this.vertx = vertx;
         this.pool = pool;
         this.instance = instance;
         this.config = config;
@@ -50,6 +56,18 @@ public class InstanceLease {
             throw e;
         }
         LOG.infof("instance %s: lease taken", instance.id());
+        keeper = dev.callgate.runtime.Periodic.every(vertx, config.heartbeatInterval(), "instance lease",
+                () -> renew().onFailure(Fenced.class).invoke(e -> {
+                    // another process runs as this instance now: this one must not act for it
+                    LOG.errorf("instance %s: %s; stopping", instance.id(), e.getMessage());
+                    io.quarkus.runtime.Quarkus.asyncExit(1);
+                }));
+    }
+
+    void onStop(@jakarta.enterprise.event.Observes io.quarkus.runtime.ShutdownEvent event) {
+        if (keeper != null) {
+            keeper.cancel();
+        }
     }
 
     /** Takes the lease, trying every second for up to {@code patience}; fails if another live process holds it. */
@@ -65,26 +83,67 @@ public class InstanceLease {
     }
 
     /**
-     * Keeps the lease: re-takes it after its connection broke. Fails when another process took it meanwhile — this
-     * process is fenced.
+     * Keeps the lease: checks on its own connection that PostgreSQL still has the lock there, and takes it again after
+     * the connection broke. A lock still held by a stale session of this same process (its socket died on our side
+     * only) is released by ending that session. Fails with {@link Fenced} only when another process holds it. One
+     * renewal at a time.
      */
     Uni<Void> renew() {
         if (fenced) {
             return Uni.createFrom().failure(new Fenced("this process was fenced: another one runs as instance '"
                     + instance.id() + "'"));
         }
-        if (held != null) {
+        if (!renewing.compareAndSet(false, true)) {
             return Uni.createFrom().voidItem();
         }
-        return tryAcquire().chain(taken -> {
-            if (taken) {
-                LOG.infof("instance %s: lease taken again after its connection broke", instance.id());
-                return Uni.createFrom().voidItem();
-            }
-            fenced = true;
-            return Uni.createFrom().failure(new Fenced("another process took over instance '"
-                    + instance.id() + "' while this one could not reach PostgreSQL"));
-        });
+        return stillHeld().chain(held -> held ? Uni.createFrom().voidItem() : retake())
+                .eventually(() -> renewing.set(false));
+    }
+
+    /** Whether the lease's connection still holds the lock (false: no connection, or it broke, or the lock is gone). */
+    private Uni<Boolean> stillHeld() {
+        SqlConnection connection = held;
+        if (connection == null) {
+            return Uni.createFrom().item(false);
+        }
+        return connection.query("select count(*) as n from pg_locks where locktype = 'advisory' and granted"
+                        + " and pid = pg_backend_pid()").execute()
+                .map(rows -> rows.iterator().next().getLong("n") > 0)
+                .ifNoItem().after(Duration.ofSeconds(3)).fail()
+                .onFailure().recoverWithItem(false)
+                .invoke(ok -> {
+                    if (!ok && held == connection) {
+                        LOG.warnf("instance %s: the lease's connection no longer holds it; taking it again",
+                                instance.id());
+                        held = null;
+                        connection.close().subscribe().with(v -> {
+                        }, e -> {
+                        });
+                    }
+                });
+    }
+
+    private Uni<Void> retake() {
+        return tryAcquire().chain(taken -> taken ? Uni.createFrom().item(true) : endOwnStaleSession()
+                        .chain(ended -> ended ? tryAcquire() : Uni.createFrom().item(false)))
+                .chain(taken -> {
+                    if (taken) {
+                        LOG.infof("instance %s: lease taken again after its connection broke", instance.id());
+                        return Uni.createFrom().voidItem();
+                    }
+                    fenced = true;
+                    return Uni.createFrom().failure(new Fenced("another process took over instance '"
+                            + instance.id() + "' while this one could not reach PostgreSQL"));
+                });
+    }
+
+    /** Ends a session of this process that still holds the lock (its socket died on our side only); true if one did. */
+    private Uni<Boolean> endOwnStaleSession() {
+        return pool.preparedQuery("""
+                        select count(pg_terminate_backend(a.pid)) as n from pg_stat_activity a
+                        where a.application_name = $1 and a.pid <> pg_backend_pid()""")
+                .execute(Tuple.of(processTag)).map(rows -> rows.iterator().next().getLong("n") > 0)
+                .onFailure().recoverWithItem(false);
     }
 
     public boolean held() {
@@ -93,8 +152,9 @@ public class InstanceLease {
 
     private Uni<Boolean> tryAcquire() {
         return pool.getConnection().chain(connection -> connection
-                .preparedQuery("select pg_try_advisory_lock(hashtext($1)) as taken")
-                .execute(Tuple.of("callgate:instance:" + instance.id()))
+                .preparedQuery("select set_config('application_name', $1, false)").execute(Tuple.of(processTag))
+                .chain(() -> connection.preparedQuery("select pg_try_advisory_lock(hashtext($1)) as taken")
+                        .execute(Tuple.of("callgate:instance:" + instance.id())))
                 .map(rows -> rows.iterator().next().getBoolean("taken"))
                 .chain(taken -> {
                     if (!taken) {
@@ -102,7 +162,9 @@ public class InstanceLease {
                     }
                     connection.closeHandler(() -> {
                         LOG.warnf("instance %s: the connection holding its lease closed", instance.id());
-                        held = null;
+                        if (held == connection) {
+                            held = null;
+                        }
                     });
                     held = connection;
                     return Uni.createFrom().item(true);

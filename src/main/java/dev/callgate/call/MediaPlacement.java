@@ -49,7 +49,9 @@ public class MediaPlacement {
                         where id <> ?1 and not draining and media_calls < media_capacity
                           and seen_at >= now() - make_interval(secs => ?2)
                         order by media_capacity - media_calls desc, id limit 1""", String.class)
-                .setParameter(1, instance.id()).setParameter(2, config.deadAfter().toMillis() / 1000.0)
+                // seen within three heartbeats: a killed instance is not chosen in the dead-after it takes to be
+                // judged gone
+                .setParameter(1, instance.id()).setParameter(2, config.heartbeatInterval().toMillis() * 3 / 1000.0)
                 .getResultList());
     }
 }

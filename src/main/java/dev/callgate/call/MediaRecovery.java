@@ -32,16 +32,16 @@ public class MediaRecovery {
     private final Vertx vertx;
     private final CallConfig config;
     private final WebhookBacklog backlog;
-    private final InstanceLease lease;
     private final io.micrometer.core.instrument.MeterRegistry registry;
     private Periodic heartbeats;
     /** {@link System#nanoTime()} of the first heartbeat that reached PostgreSQL after the last failed one; 0: failing. */
     private volatile long reachableSince;
+    /** {@link System#nanoTime()} of the last heartbeat that reached PostgreSQL. */
+    private volatile long lastHeartbeat;
 
     public MediaRecovery(CallOrchestrator orchestrator, MediaWorkerPool media, Instance instance, Vertx vertx,
-                         CallConfig config, WebhookBacklog backlog, InstanceLease lease,
+                         CallConfig config, WebhookBacklog backlog,
                          io.micrometer.core.instrument.MeterRegistry registry) {
-        this.lease = lease;
         this.registry = registry;
         this.backlog = backlog;
         this.orchestrator = orchestrator;
@@ -57,20 +57,23 @@ public class MediaRecovery {
         }
     }
 
-    /** Says this instance is alive (and keeps its lease); remembers since when PostgreSQL has been reachable. */
+    /** Says this instance is alive; remembers since when PostgreSQL has been reachable. */
     Uni<Void> heartbeat() {
-        return lease.renew()
-                .chain(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
                                 insert into instances (id, draining, media_calls, media_capacity)
                                 values (?1, ?2, ?3, ?4)
                                 on conflict (id) do update set seen_at = now(), draining = excluded.draining,
                                     media_calls = excluded.media_calls, media_capacity = excluded.media_capacity""")
                 .setParameter(1, instance.id()).setParameter(2, media.draining())
-                .setParameter(3, media.activeCalls()).setParameter(4, media.capacity()).executeUpdate())))
+                .setParameter(3, media.activeCalls()).setParameter(4, media.capacity()).executeUpdate()))
                 .invoke(() -> {
-                    if (reachableSince == 0) {
-                        reachableSince = System.nanoTime();
+                    long now = System.nanoTime();
+                    // a gap since the last good heartbeat (a hung connection, a black-holed network) is an outage
+                    // too, even if no heartbeat failed: the others' seen_at may be as old as ours
+                    if (reachableSince == 0 || now - lastHeartbeat > 3 * config.heartbeatInterval().toNanos()) {
+                        reachableSince = now;
                     }
+                    lastHeartbeat = now;
                 })
                 .onFailure().invoke(() -> reachableSince = 0)
                 .replaceWithVoid();
@@ -159,11 +162,6 @@ public class MediaRecovery {
         }
         heartbeats = Periodic.every(vertx, config.heartbeatInterval(), "heartbeat",
                 () -> heartbeat()
-                        .onFailure(InstanceLease.Fenced.class).invoke(e -> {
-                            // another process runs as this instance now: this one must not act for it
-                            LOG.errorf("instance %s: %s; stopping", instance.id(), e.getMessage());
-                            io.quarkus.runtime.Quarkus.asyncExit(1);
-                        })
                         .chain(this::reapDeadOwners)
                         .chain(this::closeOrphanedMedia));
         SafeContext.run(vertx, () -> heartbeat().chain(this::recoverAfterRestart).subscribe().with(

@@ -41,7 +41,10 @@ public class ParkedWebhookExpiry {
     void start(@Observes StartupEvent event) {
         if (config.enabled()) {
             sweeper = Periodic.every(vertx, config.parkedWebhookSweepInterval(), "expiring parked webhooks",
-                    () -> orchestrator.replayParkedOfKnownCalls().chain(this::expire));
+                    () -> orchestrator.replayParkedOfKnownCalls()
+                            .onFailure().invoke(e -> LOG.warnf("replaying parked webhooks failed: %s", e.toString()))
+                            .onFailure().recoverWithItem(0)
+                            .chain(this::expire));
         }
     }
 

@@ -110,9 +110,17 @@ public class CloudApiClient {
 
     /** Sends the SDP answer of a user-initiated call early, so ICE and DTLS can start before the accept. */
     public Uni<Void> preAccept(String phoneNumberId, String callId, String sdpAnswer) {
+        return preAccept(phoneNumberId, callId, sdpAnswer, false);
+    }
+
+    /**
+     * As {@link #preAccept(String, String, String)}; {@code retry}: an earlier attempt (by a previous run of the
+     * effect) may have reached Meta, so "already pre-accepted" is success.
+     */
+    public Uni<Void> preAccept(String phoneNumberId, String callId, String sdpAnswer, boolean retry) {
         ObjectNode body = callBody("pre_accept", callId);
         session(body, "answer", sdpAnswer);
-        return callAction("pre_accept", phoneNumberId, callId, body).replaceWithVoid();
+        return callAction("pre_accept", phoneNumberId, callId, body, retry).replaceWithVoid();
     }
 
     /** Accepts a user-initiated call with the SDP answer (the same SDP as any pre_accept). */
@@ -123,6 +131,12 @@ public class CloudApiClient {
     /** As {@link #accept(String, String, String, String)}, with Meta-native recording / transcription (or null). */
     public Uni<Void> accept(String phoneNumberId, String callId, String sdpAnswer, String bizOpaqueCallbackData,
                             String recording, String transcription) {
+        return accept(phoneNumberId, callId, sdpAnswer, bizOpaqueCallbackData, recording, transcription, false);
+    }
+
+    /** As the accept above; {@code retry}: an earlier attempt may have reached Meta ("already accepted" is success). */
+    public Uni<Void> accept(String phoneNumberId, String callId, String sdpAnswer, String bizOpaqueCallbackData,
+                            String recording, String transcription, boolean retry) {
         ObjectNode body = callBody("accept", callId);
         capture(body, "recording", recording);
         capture(body, "transcription", transcription);
@@ -130,13 +144,17 @@ public class CloudApiClient {
         if (bizOpaqueCallbackData != null) {
             body.put("biz_opaque_callback_data", bizOpaqueCallbackData);
         }
-        return callAction("accept", phoneNumberId, callId, body).replaceWithVoid();
+        return callAction("accept", phoneNumberId, callId, body, retry).replaceWithVoid();
     }
 
-    /** Declines a user-initiated call before it is accepted. */
     /** Declines a user's call; true when Meta answered that it had been rejected (or had ended) already. */
     public Uni<Boolean> reject(String phoneNumberId, String callId) {
-        return callAction("reject", phoneNumberId, callId, callBody("reject", callId));
+        return reject(phoneNumberId, callId, false);
+    }
+
+    /** As {@link #reject(String, String)}; {@code retry}: an earlier attempt may have reached Meta. */
+    public Uni<Boolean> reject(String phoneNumberId, String callId, boolean retry) {
+        return callAction("reject", phoneNumberId, callId, callBody("reject", callId), retry);
     }
 
     /**
@@ -144,12 +162,19 @@ public class CloudApiClient {
      * the call had already ended.
      */
     public Uni<Boolean> terminate(String phoneNumberId, String callId) {
-        return callAction("terminate", phoneNumberId, callId, callBody("terminate", callId));
+        return terminate(phoneNumberId, callId, false);
+    }
+
+    /** As {@link #terminate(String, String)}; {@code retry}: an earlier attempt may have reached Meta. */
+    public Uni<Boolean> terminate(String phoneNumberId, String callId, boolean retry) {
+        return callAction("terminate", phoneNumberId, callId, callBody("terminate", callId), retry);
     }
 
     /** Sends a call action; true when Meta answered that it had been done already ({@link #alreadyDone}). */
-    private Uni<Boolean> callAction(String action, String phoneNumberId, String callId, ObjectNode body) {
-        java.util.concurrent.atomic.AtomicBoolean mayHaveLanded = new java.util.concurrent.atomic.AtomicBoolean();
+    private Uni<Boolean> callAction(String action, String phoneNumberId, String callId, ObjectNode body,
+                                    boolean earlierMayHaveLanded) {
+        java.util.concurrent.atomic.AtomicBoolean mayHaveLanded =
+                new java.util.concurrent.atomic.AtomicBoolean(earlierMayHaveLanded);
         Supplier<Uni<JsonNode>> request = () -> graph.calls(config.version(), phoneNumberId, authorization, body)
                 .onFailure().transform(failure -> typed(action, failure))
                 .onFailure().recoverWithUni(failure -> {
