@@ -70,18 +70,22 @@ public class CommandConsumer {
             // shutting down: the new call's media goes to another instance with room (MediaPlacement), so the
             // commands behind it are not held up; only when no instance can take it is it left on Kafka (never
             // acknowledged, so its offset is not committed) for the instance that takes this partition over
-            CallCommand accepted = command;
+            CallCommand initiate = command;
             return placement.anotherInstanceHasRoom().onFailure().recoverWithItem(false).chain(room -> {
                 if (room) {
-                    LOG.infof("call %s: draining, its media goes to another instance", accepted.callRef());
-                    return retry.untilStored(CHANNEL, accepted.callRef(), "command " + accepted.commandId(),
-                            () -> dispatch(orchestrator, accepted));
+                    LOG.infof("call %s: draining, its media goes to another instance", initiate.callRef());
+                    return accept(initiate);
                 }
                 LOG.infof("call %s: draining and no other instance has room; command %s left on Kafka",
-                        accepted.callRef(), accepted.commandId());
+                        initiate.callRef(), initiate.commandId());
                 return Uni.createFrom().nothing();
             });
         }
+        return accept(command);
+    }
+
+    /** A valid command taken: counted, logged and handed to the orchestrator, retried until stored. */
+    private Uni<Void> accept(CallCommand command) {
         registry.counter("callgate.commands", "type", command.getClass().getSimpleName().toLowerCase(),
                 "result", "accepted").increment();
         LOG.infof("call %s: command %s (%s)", command.callRef(), command.commandId(),
