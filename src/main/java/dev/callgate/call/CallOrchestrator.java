@@ -283,12 +283,14 @@ public class CallOrchestrator implements CallSignals {
         registry.counter("callgate.call.connect.recovered").increment();
         if (call.state == CallState.ENDED) {
             call.whatsappCallId = record.callId();
-            return Panache.getSession().chain(s -> s.flush()).replaceWith(
-                    signal instanceof CallSignal.Terminated ? Step.NONE
-                            : new Step(CallContext.of(call, record.receivedAt()), List.of(), List.of(), List.of()))
-                    .chain(step -> signal instanceof CallSignal.Terminated ? Uni.createFrom().item(step)
-                            : cloudApiEffects.record(call.id, new CallEffect.SendTerminate()).map(recorded ->
-                            new Step(step.call(), List.of(), List.of(recorded), List.of())));
+            if (signal instanceof CallSignal.Terminated) {
+                return Panache.getSession().chain(s -> s.flush()).replaceWith(Step.NONE); // over at Meta as well
+            }
+            call.metaEndRequested = true;
+            return Panache.getSession().chain(s -> s.flush())
+                    .chain(() -> cloudApiEffects.record(call.id, new CallEffect.SendTerminate()))
+                    .map(recorded -> new Step(CallContext.of(call, record.receivedAt()), List.of(),
+                            List.of(recorded), List.of()));
         }
         return transition(call, new CallSignal.ConnectSent(record.callId()), record.receivedAt())
                 .chain(first -> transition(call, signal, record.receivedAt()).map(first::then));
@@ -416,15 +418,6 @@ public class CallOrchestrator implements CallSignals {
     }
 
     private Uni<Step> transition(Call call, CallSignal signal, Instant receivedAt) {
-        if (call.state == CallState.ENDED && signal instanceof CallSignal.MetaEndConfirmed confirmed
-                && call.metaEnd == MetaEnd.OPEN) {
-            // a terminate retried after the grace timer ended the call: Meta's side is over now too
-            call.metaEnd = confirmed.alreadyEnded() ? MetaEnd.ENDED_FIRST : MetaEnd.CONFIRMED;
-            LOG.infof("call %s (%s): Meta confirmed its end after the call had ended here", call.callRef,
-                    call.whatsappCallId);
-            registry.counter("callgate.calls.terminate.confirmed.late").increment();
-            return Panache.getSession().chain(s -> s.flush()).replaceWith(Step.NONE);
-        }
         Transition t = CallStateMachine.next(call.snapshot(), signal);
         if (!t.changed()) {
             LOG.debugf("call %s (%s): %s changes nothing in %s", call.callRef, call.whatsappCallId,
@@ -454,7 +447,7 @@ public class CallOrchestrator implements CallSignals {
                 || e instanceof CallEffect.CreateAnswer)) {
             // the PeerConnection will live here — or, when this instance is draining or full, where there is room
             writes = writes.chain(() -> placement.ownerForNewCall()).invoke(owner -> call.mediaOwner = owner)
-                    .chain(() -> Panache.getSession().chain(s -> s.flush()));
+                    .replaceWithVoid();
         }
         List<CallEffect> later = new ArrayList<>();
         List<CloudApiEffects.Recorded> actions = new ArrayList<>();
@@ -484,8 +477,11 @@ public class CallOrchestrator implements CallSignals {
                 later.add(effect);
             }
         }
-        if (call.state == CallState.ENDED) {
+        if (call.state == CallState.ENDED && before != CallState.ENDED) {
             registry.counter("callgate.calls.ended", "outcome", call.outcome.name().toLowerCase()).increment();
+        } else if (before == CallState.ENDED && signal instanceof CallSignal.MetaEndConfirmed) {
+            // a terminate retried after the grace timer ended the call: Meta's side is over now too
+            registry.counter("callgate.calls.terminate.confirmed.late").increment();
         }
         if (signal instanceof CallSignal.MediaConnected) {
             io.micrometer.core.instrument.Timer.builder("callgate.call.setup")
@@ -501,11 +497,9 @@ public class CallOrchestrator implements CallSignals {
                     .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                                     "select id from parked_webhooks where whatsapp_call_id = ?1 order by id", Long.class)
                             .setParameter(1, call.whatsappCallId).getResultList()))
-                    .call(() -> Panache.getSession().chain(s -> s.flush()))
                     .map(ids -> new Step(context, later, actions, ids));
         }
-        return writes.chain(() -> Panache.getSession().chain(s -> s.flush()))
-                .replaceWith(() -> new Step(context, later, actions, List.of()));
+        return writes.replaceWith(() -> new Step(context, later, actions, List.of()));
     }
 
     /** One transaction, retried on an optimistic-lock conflict; effects and parked webhooks after the commit. */

@@ -80,6 +80,12 @@ public final class CallStateMachine {
     }
 
     public static Transition next(CallSnapshot call, CallSignal signal) {
+        if (signal instanceof CallSignal.MetaEndConfirmed confirmed) {
+            // kept for the end (terminateConfirmed, and whose hang-up it was) — also when the grace already ended the
+            // call and the terminate was retried since; the terminate webhook still decides the outcome
+            MetaEnd end = confirmed.alreadyEnded() ? MetaEnd.ENDED_FIRST : MetaEnd.CONFIRMED;
+            return call.metaEnd() == MetaEnd.OPEN ? Transition.to(call.withMetaEnd(end)) : Transition.unchanged(call);
+        }
         if (call.state() == ENDED) {
             return Transition.unchanged(call); // late, duplicate or out-of-order: the end is final
         }
@@ -153,11 +159,6 @@ public final class CallStateMachine {
         }
         if (signal instanceof TimerFired fired) {
             return timer(call, fired.timer());
-        }
-        if (signal instanceof CallSignal.MetaEndConfirmed confirmed) {
-            MetaEnd end = confirmed.alreadyEnded() ? MetaEnd.ENDED_FIRST : MetaEnd.CONFIRMED;
-            // kept for the end (terminateConfirmed, and whose hang-up it was); the terminate webhook still decides
-            return call.metaEnd() == MetaEnd.OPEN ? Transition.to(call.withMetaEnd(end)) : Transition.unchanged(call);
         }
         throw new IllegalArgumentException("unknown signal " + signal); // CallSignal is sealed: unreachable
     }

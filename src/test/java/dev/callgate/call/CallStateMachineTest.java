@@ -588,4 +588,18 @@ class CallStateMachineTest {
                 new CallSignal.Terminated(null, null, null));
         assertThat(neverAnswered.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);
     }
+
+    @Test
+    void metasConfirmationOfATerminateRetriedAfterTheEndIsKeptWithoutAnythingElse() {
+        Run ended = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED, new CallSignal.HangUp(),
+                new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE));
+        assertThat(ended.call().state()).isEqualTo(ENDED);
+        assertThat(ended.call().metaEnd()).isEqualTo(MetaEnd.OPEN);
+
+        Transition confirmed = CallStateMachine.next(ended.call(), new CallSignal.MetaEndConfirmed(false));
+        assertThat(confirmed.changed()).isTrue();
+        assertThat(confirmed.call().metaEnd()).isEqualTo(MetaEnd.CONFIRMED);
+        assertThat(confirmed.call()).isEqualTo(ended.call().withMetaEnd(MetaEnd.CONFIRMED));
+        assertThat(confirmed.effects()).isEmpty();
+    }
 }
