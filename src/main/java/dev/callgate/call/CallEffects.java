@@ -42,8 +42,8 @@ public class CallEffects implements MediaListener {
     /** media key → receiver, for media reports. */
     private final Map<String, Receiver> calls = new ConcurrentHashMap<>();
 
-    public CallEffects(MediaWorkerPool media, Vertx vertx, MediaDefaults defaults, io.micrometer.core.instrument.MeterRegistry registry,
-                       StoreRetry storeRetry) {
+    public CallEffects(MediaWorkerPool media, Vertx vertx, MediaDefaults defaults,
+                       io.micrometer.core.instrument.MeterRegistry registry, StoreRetry storeRetry) {
         this.storeRetry = storeRetry;
         this.registry = registry;
         this.media = media;
@@ -106,16 +106,24 @@ public class CallEffects implements MediaListener {
                 }
             });
         } else if (effect instanceof CallEffect.CloseMedia) {
-            media.report(key).ifPresent(report -> {
-                LOG.infof("call %s (%s): media closed: %d frames sent, %d received, level %.1f dBFS, dominant %.0f Hz",
-                        call.callRef(), call.whatsappCallId(), report.framesSent(), report.received().frames(),
-                        report.received().levelDbfs(), report.received().dominantHz());
-                registry.summary("callgate.media.received.frames").record(report.received().frames());
-                registry.summary("callgate.media.received.level.dbfs").record(report.received().levelDbfs());
-            });
-            media.close(key);
-            calls.remove(key);
+            close(key, call.whatsappCallId());
         }
+    }
+
+    /**
+     * Closes a call's media (logging and counting what was heard) and forgets where its reports went. For a
+     * CloseMedia effect, and for media held for a call that ended elsewhere ({@link MediaRecovery}).
+     */
+    void close(String key, String whatsappCallId) {
+        media.report(key).ifPresent(report -> {
+            LOG.infof("call %s (%s): media closed: %d frames sent, %d received, level %.1f dBFS, dominant %.0f Hz",
+                    key, whatsappCallId, report.framesSent(), report.received().frames(),
+                    report.received().levelDbfs(), report.received().dominantHz());
+            registry.summary("callgate.media.received.frames").record(report.received().frames());
+            registry.summary("callgate.media.received.level.dbfs").record(report.received().levelDbfs());
+        });
+        media.close(key);
+        calls.remove(key);
     }
 
     private MediaOptions options(CallContext call) {

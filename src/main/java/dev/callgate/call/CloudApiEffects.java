@@ -260,6 +260,7 @@ public class CloudApiEffects {
         registry.counter("callgate.call.effects.retries", "kind", effect.kind().name().toLowerCase()).increment();
         LOG.warnf("call %s (%s): %s failed (attempt %d), again in %.0f s: %s", call.callRef(), call.whatsappCallId(),
                 effect.kind().name().toLowerCase(), attempts, backoff, failure.getMessage());
+        // the row and the call's later effects, in one transaction
         return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
                         update call_effects set claimed_by = null, claimed_until = null, last_error = ?2,
                                due_at = now() + make_interval(secs => ?3),
@@ -269,8 +270,8 @@ public class CloudApiEffects {
                         where id = ?1 and done_at is null returning done_at is not null""", Boolean.class)
                 .setParameter(1, effect.id()).setParameter(2, String.valueOf(failure.getMessage()))
                 .setParameter(3, backoff).setParameter(4, seconds(config.terminateRetryFor()))
-                .getResultList()))
-                .call(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                .getResultList()
+                .call(() -> s.createNativeQuery("""
                                 update call_effects set claimed_by = null, claimed_until = null,
                                        due_at = now() + make_interval(secs => ?3)
                                 where call_id = ?1 and id > ?2 and done_at is null""")

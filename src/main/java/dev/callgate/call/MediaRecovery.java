@@ -33,6 +33,7 @@ public class MediaRecovery {
     private final CallConfig config;
     private final WebhookBacklog backlog;
     private final io.micrometer.core.instrument.MeterRegistry registry;
+    private final CallEffects effects;
     private Periodic heartbeats;
     /** {@link System#nanoTime()} of the first heartbeat that reached PostgreSQL after the last failed one; 0: failing. */
     private volatile long reachableSince;
@@ -40,8 +41,9 @@ public class MediaRecovery {
     private volatile long lastHeartbeat;
 
     public MediaRecovery(CallOrchestrator orchestrator, MediaWorkerPool media, Instance instance, Vertx vertx,
-                         CallConfig config, WebhookBacklog backlog,
+                         CallConfig config, WebhookBacklog backlog, CallEffects effects,
                          io.micrometer.core.instrument.MeterRegistry registry) {
+        this.effects = effects;
         this.registry = registry;
         this.backlog = backlog;
         this.orchestrator = orchestrator;
@@ -108,7 +110,7 @@ public class MediaRecovery {
                     for (String key : held) {
                         if (!live.contains(key) && media.report(key).isPresent()) {
                             LOG.warnf("call %s: it ended or moved elsewhere; closing the media still held here", key);
-                            media.close(key);
+                            effects.close(key, null);
                             registry.counter("callgate.media.orphans.closed").increment();
                             closed++;
                         }
