@@ -9,9 +9,14 @@ import dev.callgate.runtime.StoreRetry;
 import dev.callgate.permission.PermissionRequest;
 import dev.callgate.permission.Permissions;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.callgate.runtime.CallLanes;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.util.List;
@@ -21,7 +26,9 @@ import java.util.List;
  * an invalid one goes to {@code callgate.commands.dlq} with the reason, and a {@code dev.callgate.call.refused} event
  * says so when the command named a callRef. Its work on the database is retried without limit while it fails
  * transiently ({@link StoreRetry}: a {@code call.terminate} during a database outage is applied once PostgreSQL is
- * back, never dead-lettered); data PostgreSQL refuses goes to the DLQ at once with the reason.
+ * back, never dead-lettered); data PostgreSQL refuses goes to the DLQ at once with the reason. Commands of one call
+ * (one Kafka key) are worked in order, those of different calls in parallel ({@link CallLanes}): a command retried or
+ * held back (a draining instance's {@code call.initiate} no other instance can take) holds back only its own call.
  */
 @ApplicationScoped
 public class CommandConsumer {
@@ -37,10 +44,14 @@ public class CommandConsumer {
     private final CommandReader commands;
     private final StoreRetry retry;
     private final dev.callgate.call.MediaPlacement placement;
+    private final CallLanes lanes;
 
     public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
                            Permissions permissions, Drain drain, CommandReader commands, StoreRetry retry,
-                           dev.callgate.call.MediaPlacement placement) {
+                           dev.callgate.call.MediaPlacement placement, Vertx vertx,
+                           @ConfigProperty(name = "callgate.consumers.max-in-flight", defaultValue = "64")
+                           int maxInFlight) {
+        this.lanes = new CallLanes(CHANNEL, maxInFlight, vertx, registry);
         this.placement = placement;
         this.retry = retry;
         this.commands = commands;
@@ -52,7 +63,14 @@ public class CommandConsumer {
     }
 
     @Incoming(CHANNEL)
-    public Uni<Void> consume(String json) {
+    public Uni<Void> consume(Message<String> message) {
+        String key = message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(kafka -> kafka.getKey() == null ? null : kafka.getKey().toString()).orElse(null);
+        return lanes.admit(message, key, () -> consume(message.getPayload()));
+    }
+
+    /** One command: taken, refused (the record fails: the DLQ), or — draining — left on Kafka (never completes). */
+    Uni<Void> consume(String json) {
         CallCommand command;
         try {
             JsonNode tree = mapper.readTree(json);

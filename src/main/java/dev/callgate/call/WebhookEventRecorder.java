@@ -7,9 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.ingress.WebhookRecord;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.callgate.runtime.CallLanes;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
@@ -17,7 +21,8 @@ import org.jboss.logging.Logger;
  * same dedup id, is a no-op) and, in the same transaction, applied to its call by {@link CallOrchestrator}. A record
  * that cannot be read goes to {@code callgate.webhooks.dlq} with the reason, and so does a record PostgreSQL refuses
  * for its data ({@link StoreFailures}), at once; any other failure is retried without limit ({@link StoreRetry}) while
- * the records behind it wait. A record whose JSON carries {@code \u0000} is escaped as it is read
+ * that call's later records wait — other calls' records go on in parallel ({@link CallLanes}, at most
+ * {@code CALLGATE_CONSUMERS_MAX_IN_FLIGHT} at a time). A record whose JSON carries {@code \u0000} is escaped as it is read
  * ({@link NulCharacters}) and its text as received kept in {@code call_events.original}.
  */
 @ApplicationScoped
@@ -30,9 +35,13 @@ public class WebhookEventRecorder {
     private final MeterRegistry registry;
     private final CallOrchestrator orchestrator;
     private final StoreRetry retry;
+    private final CallLanes lanes;
 
     public WebhookEventRecorder(ObjectMapper mapper, MeterRegistry registry, CallOrchestrator orchestrator,
-                                StoreRetry retry) {
+                                StoreRetry retry, Vertx vertx,
+                                @ConfigProperty(name = "callgate.consumers.max-in-flight", defaultValue = "64")
+                                int maxInFlight) {
+        this.lanes = new CallLanes(CHANNEL, maxInFlight, vertx, registry);
         this.mapper = mapper;
         this.registry = registry;
         this.orchestrator = orchestrator;
@@ -40,7 +49,23 @@ public class WebhookEventRecorder {
     }
 
     @Incoming(CHANNEL)
-    public Uni<Void> record(String json) {
+    public Uni<Void> consume(Message<String> message) {
+        String json = message.getPayload();
+        Read read;
+        try {
+            read = read(json);
+        } catch (IllegalArgumentException unreadable) {
+            return Uni.createFrom().completionStage(() -> message.nack(unreadable));
+        }
+        return lanes.admit(message, read.record().key(), () -> record(read.record(), read.stored(), json));
+    }
+
+    /** A record as read, and its text as stored (its strings' {@code \u0000} escaped). */
+    private record Read(WebhookRecord record, String stored) {
+    }
+
+    /** The record; one that cannot be read fails with the reason. */
+    private Read read(String json) {
         WebhookRecord record;
         String stored = json;
         try {
@@ -62,10 +87,13 @@ public class WebhookEventRecorder {
             registry.counter("callgate.call.events", "kind", "unknown", "result", "unreadable").increment();
             throw new IllegalArgumentException("callgate.webhooks record lacks dedupId, kind or receivedAt");
         }
-        WebhookRecord read = record;
-        String payload = stored;
-        String what = record.kind() + " " + record.event();
-        Uni<Boolean> recorded = retry.untilStored(CHANNEL, record.key(), what,
+        return new Read(record, stored);
+    }
+
+    /** Stores {@code read} (as {@code payload}) and applies it to its call, retried until stored. */
+    private Uni<Void> record(WebhookRecord read, String payload, String json) {
+        String what = read.kind() + " " + read.event();
+        Uni<Boolean> recorded = retry.untilStored(CHANNEL, read.key(), what,
                 () -> orchestrator.onWebhook(read, payload));
         if (!payload.equals(json)) {
             recorded = recorded.call(inserted -> retry.untilStored(CHANNEL, read.key(), what + " (original)",
