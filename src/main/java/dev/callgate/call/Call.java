@@ -50,6 +50,9 @@ public class Call extends PanacheEntityBase {
     public String errorMessage;
     @Column(name = "media_owner")
     public String mediaOwner;
+    /** The epoch of the media owner's process that holds (or is to create) the PeerConnection. */
+    @Column(name = "media_epoch")
+    public Long mediaEpoch;
     @Column(name = "biz_opaque_callback_data")
     public String bizOpaqueCallbackData;
     @Column(name = "local_sdp", columnDefinition = "text")

@@ -446,7 +446,10 @@ public class CallOrchestrator implements CallSignals {
         if (t.effects().stream().anyMatch(e -> e instanceof CallEffect.CreateOffer
                 || e instanceof CallEffect.CreateAnswer)) {
             // the PeerConnection will live here — or, when this instance is draining or full, where there is room
-            writes = writes.chain(() -> placement.ownerForNewCall()).invoke(owner -> call.mediaOwner = owner)
+            writes = writes.chain(() -> placement.ownerForNewCall()).invoke(owner -> {
+                        call.mediaOwner = owner.id();
+                        call.mediaEpoch = owner.epoch();
+                    })
                     .replaceWithVoid();
         }
         List<CallEffect> later = new ArrayList<>();

@@ -55,7 +55,9 @@ public class InstanceLease {
             LOG.errorf("instance %s: %s", instance.id(), e.getMessage());
             throw e;
         }
-        LOG.infof("instance %s: lease taken", instance.id());
+        long epoch = newEpoch().await().atMost(Duration.ofSeconds(30));
+        instance.epoch(epoch);
+        LOG.infof("instance %s: lease taken, epoch %d", instance.id(), epoch);
         keeper = dev.callgate.runtime.Periodic.every(vertx, config.heartbeatInterval(), "instance lease",
                 () -> renew().onFailure(Fenced.class).invoke(e -> {
                     // another process runs as this instance now: this one must not act for it
@@ -170,6 +172,18 @@ public class InstanceLease {
                     return Uni.createFrom().item(true);
                 })
                 .onFailure().call(e -> connection.close()));
+    }
+
+    /**
+     * This process's epoch: one more than the last process's under this instance id. Taken once, with the lease, at
+     * start (a lease taken again after a broken connection is the same process, holding the same media).
+     */
+    private Uni<Long> newEpoch() {
+        return pool.preparedQuery("""
+                        insert into instances (id, epoch) values ($1, 1)
+                        on conflict (id) do update set epoch = instances.epoch + 1, started_at = now(), seen_at = now()
+                        returning epoch""")
+                .execute(Tuple.of(instance.id())).map(rows -> rows.iterator().next().getLong("epoch"));
     }
 
     /** Another process holds this instance's lease: this one must stop acting for the instance. */

@@ -32,10 +32,15 @@ public class MediaPlacement {
         return !media.draining() && media.activeCalls() < media.capacity();
     }
 
-    /** The instance for a new call's media; inside the transition's transaction. */
-    Uni<String> ownerForNewCall() {
-        return hasRoomHere() ? Uni.createFrom().item(instance.id())
-                : elsewhere().map(other -> other.isEmpty() ? instance.id() : other.get(0));
+    /** The instance (and its process's epoch) for a new call's media; inside the transition's transaction. */
+    Uni<MediaOwner> ownerForNewCall() {
+        MediaOwner here = new MediaOwner(instance.id(), instance.epoch());
+        return hasRoomHere() ? Uni.createFrom().item(here)
+                : elsewhere().map(other -> other.isEmpty() ? here : other.get(0));
+    }
+
+    /** Who holds a call's PeerConnection: an instance, and the epoch of its process that holds it. */
+    record MediaOwner(String id, long epoch) {
     }
 
     /** Whether another live instance can take new calls (a draining instance then hands its new calls over). */
@@ -43,15 +48,17 @@ public class MediaPlacement {
         return Panache.withSession(this::elsewhere).map(other -> !other.isEmpty());
     }
 
-    private Uni<List<String>> elsewhere() {
+    private Uni<List<MediaOwner>> elsewhere() {
         return Panache.getSession().chain(s -> s.createNativeQuery("""
-                        select id from instances
+                        select id, epoch from instances
                         where id <> ?1 and not draining and media_calls < media_capacity
                           and seen_at >= now() - make_interval(secs => ?2)
-                        order by media_capacity - media_calls desc, id limit 1""", String.class)
+                        order by media_capacity - media_calls desc, id limit 1""", Object[].class)
                 // seen within three heartbeats: a killed instance is not chosen in the dead-after it takes to be
                 // judged gone
                 .setParameter(1, instance.id()).setParameter(2, config.heartbeatInterval().toMillis() * 3 / 1000.0)
-                .getResultList());
+                .getResultList())
+                .map(rows -> rows.stream()
+                        .map(row -> new MediaOwner((String) row[0], ((Number) row[1]).longValue())).toList());
     }
 }

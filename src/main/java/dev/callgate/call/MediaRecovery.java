@@ -196,14 +196,19 @@ public class MediaRecovery {
         return Panache.withSession(() -> Call.<Call>list("mediaOwner = ?1 and state in ?2", instance.id(), WITH_MEDIA));
     }
 
-    /** Ends every live call this instance owned but whose media it no longer holds; returns how many. */
+    /**
+     * Ends every live call an earlier process of this instance owned (its media epoch is older than this process's)
+     * and whose media this process does not hold; returns how many. A call of this process's own epoch is never
+     * judged here: its media may be being created right now.
+     */
     public Uni<Integer> recover() {
         return ownLiveCalls()
                 .chain(calls -> {
                     Uni<Integer> ended = Uni.createFrom().item(0);
                     for (Call call : calls) {
-                        if (media.report(call.mediaKey()).isPresent()) {
-                            continue; // still held here: not lost
+                        if (media.report(call.mediaKey()).isPresent()
+                                || (call.mediaEpoch != null && call.mediaEpoch >= instance.epoch())) {
+                            continue; // held here, or this process's own: not lost
                         }
                         UUID id = call.id;
                         LOG.warnf("call %s (%s): media lost with the previous process", call.callRef,

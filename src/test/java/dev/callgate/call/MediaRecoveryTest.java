@@ -51,22 +51,28 @@ class MediaRecoveryTest {
     }
 
     /** A call as a previous process left it in PostgreSQL: ringing at Meta, its media owner as given. */
-    private record LeftBehind(String callRef, String whatsappCallId) {
+    private record LeftBehind(UUID id, String callRef, String whatsappCallId) {
     }
 
     /** Inserts a ringing call as an instance with this owner would have left it. */
     private LeftBehind ringingCallOwnedBy(String owner) {
+        return ringingCallOwnedBy(owner, null);
+    }
+
+    /** Inserts a ringing call as the process of this owner and media epoch would have left it. */
+    private LeftBehind ringingCallOwnedBy(String owner, Long epoch) {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "neverAnswer", true);
         String whatsappCallId = OnVertx.await(() -> cloudApi.connect(Webhooks.PHONE_NUMBER_ID, user,
                 SignallingOffer.sdp(), null));
         String callRef = "owned-" + UUID.randomUUID();
+        UUID id = UUID.randomUUID();
         Database.execute("""
                 insert into calls (id, call_reference, whatsapp_call_id, phone_number_id, user_wa_id, direction, state,
-                                   media_owner, answer_applied, created_at, updated_at, version)
-                values (?, ?, ?, ?, ?, 'BUSINESS_INITIATED', 'RINGING', ?, true, now(), now(), 1)""",
-                UUID.randomUUID(), callRef, whatsappCallId, Webhooks.PHONE_NUMBER_ID, user, owner);
-        return new LeftBehind(callRef, whatsappCallId);
+                                   media_owner, media_epoch, answer_applied, created_at, updated_at, version)
+                values (?, ?, ?, ?, ?, 'BUSINESS_INITIATED', 'RINGING', ?, ?, true, now(), now(), 1)""",
+                id, callRef, whatsappCallId, Webhooks.PHONE_NUMBER_ID, user, owner, epoch);
+        return new LeftBehind(id, callRef, whatsappCallId);
     }
 
     @Test
@@ -93,6 +99,41 @@ class MediaRecoveryTest {
                 "select cast(id as text) from media_commands where owner = ?", ghost)).isEmpty());
         Database.execute("update calls set state = 'ENDED', outcome = 'CANCELLED' where call_reference = ?",
                 aliveCall);
+    }
+
+    @Test
+    void aMediaStepRoutedToAnEarlierProcessOfThisInstanceIsFencedAndItsCallEndsMediaLost() {
+        assertThat(instance.epoch()).as("this process's epoch, taken with its lease").isPositive();
+        assertThat(Database.column("select cast(epoch as text) from instances where id = ?", instance.id()))
+                .containsExactly(Long.toString(instance.epoch()));
+        long earlier = instance.epoch() - 1;
+        LeftBehind call = ringingCallOwnedBy(instance.id(), earlier);
+        // another instance consumed the call's ACCEPTED and routed "play media" to the process that held it then
+        Database.execute("insert into media_commands (call_id, owner, effect, epoch) values (?, ?, 'PlayMedia', ?)",
+                call.id(), instance.id(), earlier);
+
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "ENDED".equals(given().get("/v1/calls/" + call.callRef()).then().extract().path("state")));
+        given().get("/v1/calls/" + call.callRef()).then().body("outcome", equalTo("FAILED"))
+                .body("reason", equalTo("media_lost"));
+        assertThat(media.report(call.callRef())).as("no step ran on media this process never had").isEmpty();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Database.column(
+                "select id from media_commands where call_id = ?", call.id())).isEmpty());
+    }
+
+    @Test
+    void aCallPlacedHereRecordsThisProcessAsItsMediaOwnerWithItsEpoch() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "neverAnswer", true);
+        String callRef = "epoch-" + UUID.randomUUID();
+        dev.callgate.support.Commands.send(callRef, dev.callgate.support.Commands.initiate(UUID.randomUUID().toString(),
+                callRef, Webhooks.PHONE_NUMBER_ID, user, null));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !Database.column(
+                "select media_owner || '/' || media_epoch from calls where call_reference = ? and media_epoch is not null",
+                callRef).isEmpty());
+        assertThat(Database.column("select media_owner || '/' || media_epoch from calls where call_reference = ?",
+                callRef)).containsExactly(instance.id() + "/" + instance.epoch());
+        given().delete("/v1/calls/" + callRef).then().statusCode(org.hamcrest.Matchers.lessThan(300));
     }
 
     @Inject
