@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Callgate's tests: the same prerequisites as run.sh (Java, libpulse0, PostgreSQL and its databases), then
-# ./mvnw -B verify. The tests start their own Kafka broker inside the test JVM; set CALLGATE_TEST_KAFKA_BOOTSTRAP
+# ./mvnw -B verify -Pfaults — the default suite and the fault campaign (docs/reliability.md). The tests start their own Kafka broker inside the test JVM; set CALLGATE_TEST_KAFKA_BOOTSTRAP
 # to run them against an external broker instead.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -8,4 +8,4 @@ repo=$(cd "$here/../.." && pwd)
 source "$here/prerequisites.sh"
 ensure_prerequisites
 cd "$repo"
-exec ./mvnw -B verify "$@"
+exec ./mvnw -B verify -Pfaults "$@"
