@@ -1,7 +1,7 @@
 package dev.callgate;
 
-import dev.callgate.call.Call;
-import dev.callgate.call.CallEvent;
+import dev.callgate.call.store.Call;
+import dev.callgate.call.store.CallEvent;
 import dev.callgate.support.Database;
 import dev.callgate.support.KafkaBroker;
 import io.quarkus.test.common.WithTestResource;

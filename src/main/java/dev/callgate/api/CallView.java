@@ -1,7 +1,7 @@
 package dev.callgate.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.callgate.call.Call;
+import dev.callgate.call.store.Call;
 import dev.callgate.media.MediaReport;
 
 import java.time.Instant;
@@ -44,7 +44,7 @@ public record CallView(String callRef, String whatsappCallId, String direction, 
                 call.userWaId, call.userId, call.state.name(), call.outcome == null ? null : call.outcome.name(),
                 call.failureReason, call.errorCode, call.errorMessage, call.durationSeconds, call.createdAt,
                 call.startedAt, call.endedAt,
-                call.recordingPath == null ? null : dev.callgate.call.CallEventOutbox.recordingHref(call.callRef),
+                call.recordingPath == null ? null : dev.callgate.call.flow.CallEventOutbox.recordingHref(call.callRef),
                 call.mediaOwner, call.metaEndRequested ? call.metaEndConfirmed() : null,
                 call.metaStatus == null && call.metaRecordingMediaId == null && call.metaTranscriptionMediaId == null
                         ? null : new Meta(call.metaStatus, call.metaStartTime, call.metaEndTime,

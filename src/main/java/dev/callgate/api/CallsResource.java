@@ -2,11 +2,11 @@ package dev.callgate.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.callgate.call.Call;
+import dev.callgate.call.store.Call;
 import dev.callgate.call.CallDirection;
-import dev.callgate.call.CallOrchestrator;
+import dev.callgate.call.flow.CallOrchestrator;
 import dev.callgate.call.CallState;
-import dev.callgate.call.Drain;
+import dev.callgate.call.flow.Drain;
 import dev.callgate.media.MediaWorkerPool;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;

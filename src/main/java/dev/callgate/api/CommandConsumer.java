@@ -3,8 +3,8 @@ package dev.callgate.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.callgate.call.CallOrchestrator;
-import dev.callgate.call.Drain;
+import dev.callgate.call.flow.CallOrchestrator;
+import dev.callgate.call.flow.Drain;
 import dev.callgate.runtime.StoreRetry;
 import dev.callgate.permission.PermissionRequest;
 import dev.callgate.permission.Permissions;
@@ -43,12 +43,12 @@ public class CommandConsumer {
     private final Drain drain;
     private final CommandReader commands;
     private final StoreRetry retry;
-    private final dev.callgate.call.MediaPlacement placement;
+    private final dev.callgate.cluster.MediaPlacement placement;
     private final CallLanes lanes;
 
     public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
                            Permissions permissions, Drain drain, CommandReader commands, StoreRetry retry,
-                           dev.callgate.call.MediaPlacement placement, Vertx vertx,
+                           dev.callgate.cluster.MediaPlacement placement, Vertx vertx,
                            @ConfigProperty(name = "callgate.consumers.max-in-flight", defaultValue = "64")
                            int maxInFlight) {
         this.lanes = new CallLanes(CHANNEL, maxInFlight, vertx, registry);

@@ -1,7 +1,7 @@
 package dev.callgate.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.callgate.call.Prompts;
+import dev.callgate.call.flow.Prompts;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.List;

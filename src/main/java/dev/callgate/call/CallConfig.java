@@ -1,5 +1,6 @@
 package dev.callgate.call;
 
+
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -124,7 +125,7 @@ public interface CallConfig {
         };
     }
 
-    /** How long rows that are only kept for a while stay ({@link Retention}). */
+    /** How long rows that are only kept for a while stay ({@link dev.callgate.call.store.Retention}). */
     Retention retention();
 
     interface Retention {

@@ -1,5 +1,7 @@
 package dev.callgate.call;
 
+import dev.callgate.contract.CallEventType;
+
 /**
  * What must happen after a transition is committed. Effects follow from committed state and are safe to repeat:
  * a crash after the commit and before an effect re-runs it.

@@ -1,5 +1,7 @@
 package dev.callgate.call;
 
+import dev.callgate.contract.CallEventType;
+
 import dev.callgate.call.CallEffect.ApplyAnswer;
 import dev.callgate.call.CallEffect.CancelTimer;
 import dev.callgate.call.CallEffect.CloseMedia;

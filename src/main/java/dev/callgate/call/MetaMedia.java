@@ -3,7 +3,7 @@ package dev.callgate.call;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.callgate.ingress.WebhookRecord;
+import dev.callgate.contract.WebhookRecord;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -13,11 +13,11 @@ import java.util.Optional;
  * media id (and checksum, type, URL) of Meta's recording ({@code call_recording.audio}) or transcript
  * ({@code call_transcript.document}) of a call. Read leniently: the item's {@code event} names it, or the object does.
  */
-record MetaMedia(Kind kind, String mediaId, String sha256, String mimeType, String url) {
+public record MetaMedia(Kind kind, String mediaId, String sha256, String mimeType, String url) {
 
-    enum Kind { RECORDING, TRANSCRIPT }
+    public enum Kind { RECORDING, TRANSCRIPT }
 
-    static Optional<MetaMedia> of(WebhookRecord record) {
+    public static Optional<MetaMedia> of(WebhookRecord record) {
         JsonNode item = record.item();
         if (record.kind() != WebhookRecord.Kind.CALL || item == null) {
             return Optional.empty();
@@ -49,7 +49,7 @@ record MetaMedia(Kind kind, String mediaId, String sha256, String mimeType, Stri
         return null;
     }
 
-    ObjectNode asEventData(ObjectMapper mapper) {
+    public ObjectNode asEventData(ObjectMapper mapper) {
         ObjectNode data = mapper.createObjectNode();
         data.put("mediaId", mediaId);
         if (sha256 != null) {

@@ -1,18 +1,18 @@
 package dev.callgate.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.callgate.ingress.WebhookRecord;
+import dev.callgate.contract.WebhookRecord;
 
 import java.util.Locale;
 import java.util.Optional;
 
 /** Reads a {@code callgate.webhooks} record as the signal it is for its call (spec §4.3–§4.5). */
-final class WebhookSignals {
+public final class WebhookSignals {
 
     private WebhookSignals() {
     }
 
-    static Optional<CallSignal> of(WebhookRecord record) {
+    public static Optional<CallSignal> of(WebhookRecord record) {
         JsonNode item = record.item();
         if (record.kind() == WebhookRecord.Kind.CALL_STATUS) {
             return switch (String.valueOf(record.event()).toUpperCase(Locale.ROOT)) {
@@ -61,7 +61,7 @@ final class WebhookSignals {
     }
 
     /** Why a call record that gives no signal cannot be applied, for the log; empty when it is simply not ours. */
-    static Optional<String> unusable(WebhookRecord record) {
+    public static Optional<String> unusable(WebhookRecord record) {
         JsonNode item = record.item();
         if (record.kind() != WebhookRecord.Kind.CALL || item == null
                 || !"connect".equalsIgnoreCase(String.valueOf(record.event()))) {

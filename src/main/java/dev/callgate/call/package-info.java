@@ -1,16 +1,15 @@
 /**
- * The call: the per-call state machine (a pure function of state and event), the call and call-event
- * entities and their persistence, and the consumers that feed them (webhooks, commands, media events).
+ * The call, as a pure function: {@link dev.callgate.call.CallStateMachine} maps a call's state
+ * ({@link dev.callgate.call.CallSnapshot}) and a {@link dev.callgate.call.CallSignal} to its next state and the
+ * {@link dev.callgate.call.CallEffect}s to carry out — states, signals, effects, outcomes and timers as data, every
+ * (state, signal) pair defined. Also the pure readings around it: a {@code callgate.webhooks} record as the signal it is
+ * ({@link dev.callgate.call.WebhookSignals}), Meta's recording/transcription objects, our
+ * {@code biz_opaque_callback_data} correlation, a validated request to place a call, and the calls' configuration
+ * ({@link dev.callgate.call.CallConfig}: timers, retries, instance settings — values only).
  *
- * Also: restart recovery and instance heartbeats, media commands for calls held by another instance, the drain on
- * shutdown; webhooks that never find their call (parking and its expiry, recovery of a lost connect answer through
- * our {@code biz_opaque_callback_data} correlation); prompt checks when a command arrives; Meta-native recording and
- * transcription. The consumers share one way to store a record ({@code StoreRetry}): data PostgreSQL refuses goes to
- * the DLQ at once, any other failure is retried without limit; a webhook's U+0000 is escaped as it is read
- * ({@code NulCharacters}), its text as received kept beside it.
+ * <p>No I/O. Sub-packages: {@code call.store} (the call tables), {@code call.flow} (consumers, transactions, the
+ * effect runners).
  *
- * <p>May use: {@code cloudapi}, {@code media}, {@code permission} through their interfaces; {@code events} (the
- * outbox); {@code runtime}; Hibernate Reactive Panache; the {@code callgate.webhooks} contract
- * ({@link dev.callgate.ingress.WebhookRecord}).
+ * <p>May use: {@code contract}, Jackson's tree types, SmallRye Config's mapping annotations; nothing else.
  */
 package dev.callgate.call;

@@ -1,5 +1,7 @@
 package dev.callgate.ingress;
 
+import dev.callgate.contract.WebhookRecord;
+
 import java.util.List;
 import java.util.Map;
 

@@ -1,5 +1,7 @@
 package dev.callgate.ingress;
 
+import dev.callgate.contract.WebhookRecord;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -4,7 +4,7 @@
  * event, call status and call-permission reply, and publishes them to {@code callgate.webhooks}; it answers 200 only
  * once Kafka has acknowledged every record (503 otherwise, so Meta retries).
  *
- * <p>May use: the Kafka emitter, Jackson, Micrometer. No database, no Cloud API. {@link dev.callgate.ingress.WebhookRecord}
- * is the contract of the {@code callgate.webhooks} topic and may be read by its consumers.
+ * <p>May use: {@code contract} (the records it publishes), the Kafka emitter, Jackson, Micrometer. No database, no
+ * Cloud API.
  */
 package dev.callgate.ingress;

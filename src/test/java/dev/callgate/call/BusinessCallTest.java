@@ -1,5 +1,7 @@
 package dev.callgate.call;
 
+import dev.callgate.call.flow.Prompts;
+
 import dev.callgate.support.Reports;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.media.MediaWorkerPool;

@@ -1,5 +1,7 @@
 package dev.callgate.call;
 
+import dev.callgate.call.flow.WebhookEventRecorder;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;

@@ -2,7 +2,7 @@ package dev.callgate.call;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.callgate.ingress.WebhookRecord;
+import dev.callgate.contract.WebhookRecord;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

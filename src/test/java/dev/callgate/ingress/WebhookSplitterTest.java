@@ -1,5 +1,7 @@
 package dev.callgate.ingress;
 
+import dev.callgate.contract.WebhookRecord;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.support.Webhooks;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,191 @@
+package dev.callgate.call.flow;
+
+import dev.callgate.call.CallEffect;
+import dev.callgate.call.CallSignal;
+
+import dev.callgate.runtime.StoreRetry;
+import dev.callgate.media.MediaCapacityException;
+import dev.callgate.media.MediaListener;
+import dev.callgate.media.MediaOptions;
+import dev.callgate.media.MediaWorkerPool;
+import dev.callgate.runtime.SafeContext;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Runs the media effects of committed transitions on the worker pool (the Cloud API's are durable rows run by
+ * {@link CloudApiEffects}); their results and the media's reports come back to {@link CallOrchestrator} as signals.
+ */
+@ApplicationScoped
+public class CallEffects implements MediaListener {
+
+    private static final Logger LOG = Logger.getLogger(CallEffects.class);
+
+    private final MediaWorkerPool media;
+    private final Vertx vertx;
+    private final MediaDefaults defaults;
+    private final io.micrometer.core.instrument.MeterRegistry registry;
+    private final StoreRetry storeRetry;
+    /** Where a call's media reports go: its id and the signals receiver that handed its media over. */
+    private record Receiver(UUID callId, CallSignals signals) {
+    }
+
+    /** media key → receiver, for media reports. */
+    private final Map<String, Receiver> calls = new ConcurrentHashMap<>();
+
+    public CallEffects(MediaWorkerPool media, Vertx vertx, MediaDefaults defaults,
+                       io.micrometer.core.instrument.MeterRegistry registry, StoreRetry storeRetry) {
+        this.storeRetry = storeRetry;
+        this.registry = registry;
+        this.media = media;
+        this.vertx = vertx;
+        this.defaults = defaults;
+    }
+
+    void listen(@Observes StartupEvent event) {
+        media.setListener(this);
+        io.micrometer.core.instrument.Gauge.builder("callgate.media.calls", media, MediaWorkerPool::activeCalls)
+                .description("Calls whose media (a PeerConnection) this instance holds").register(registry);
+    }
+
+    /** Runs media effects of a committed transition; what the media says later goes to {@code signals}. */
+    void run(CallContext call, List<CallEffect> effects, CallSignals signals) {
+        for (CallEffect effect : effects) {
+            try {
+                run(call, effect, signals);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "call %s (%s): effect %s failed", call.callRef(), call.whatsappCallId(), effect);
+            }
+        }
+    }
+
+    private void run(CallContext call, CallEffect effect, CallSignals signals) {
+        String key = call.mediaKey();
+        if (effect instanceof CallEffect.CreateOffer) {
+            calls.put(key, new Receiver(call.callId(), signals));
+            // silence while the phone rings (RTP keeps WhatsApp's media timer content); the call's own audio
+            // starts from its beginning when the user picks up (PlayMedia)
+            media.createOffer(key, MediaOptions.silence().withRecord(call.record())).whenComplete((sdp, failure) ->
+                    signal(call, signals, failure == null
+                    ? new CallSignal.LocalSdpReady(sdp) : new CallSignal.MediaRefused(mediaRefusal(failure))));
+        } else if (effect instanceof CallEffect.CreateAnswer answer) {
+            calls.put(key, new Receiver(call.callId(), signals));
+            // no RTP at all until accept returned 200 (PlayMedia): WhatsApp takes the first packet as "answered"
+            media.createAnswer(key, answer.remoteOfferSdp(), MediaOptions.nothingUntilPlay().withRecord(call.record()))
+                    .whenComplete((sdp, failure) ->
+                    signal(call, signals, failure == null ? new CallSignal.LocalSdpReady(sdp)
+                            : new CallSignal.MediaRefused(mediaRefusal(failure))));
+        } else if (effect instanceof CallEffect.ApplyAnswer answer) {
+            media.applyAnswer(key, answer.sdp()).whenComplete((ok, failure) -> {
+                if (failure == null) {
+                    io.micrometer.core.instrument.Timer.builder("callgate.call.answer.apply")
+                            .description("From the connect webhook reaching the ingress to the SDP answer applied")
+                            .publishPercentiles(0.5, 0.99).register(registry)
+                            .record(java.time.Duration.between(call.signalReceivedAt(), java.time.Instant.now()));
+                } else {
+                    LOG.errorf("call %s (%s): the SDP answer could not be applied: %s", call.callRef(),
+                            call.whatsappCallId(), failure);
+                    signal(call, signals, new CallSignal.MediaFailed("answer_not_applied"));
+                }
+            });
+        } else if (effect instanceof CallEffect.PlayMedia) {
+            media.play(key, options(call)).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    LOG.errorf("call %s (%s): its audio could not start: %s", call.callRef(), call.whatsappCallId(),
+                            failure);
+                    signal(call, signals, new CallSignal.MediaFailed("media_not_started"));
+                }
+            });
+        } else if (effect instanceof CallEffect.CloseMedia) {
+            close(key, call.whatsappCallId());
+        }
+    }
+
+    /**
+     * Closes a call's media (logging and counting what was heard) and forgets where its reports went. For a
+     * CloseMedia effect, and for media held for a call that ended elsewhere ({@link MediaRecovery}).
+     */
+    void close(String key, String whatsappCallId) {
+        media.report(key).ifPresent(report -> {
+            LOG.infof("call %s (%s): media closed: %d frames sent, %d received, level %.1f dBFS, dominant %.0f Hz",
+                    key, whatsappCallId, report.framesSent(), report.received().frames(),
+                    report.received().levelDbfs(), report.received().dominantHz());
+            registry.summary("callgate.media.received.frames").record(report.received().frames());
+            registry.summary("callgate.media.received.level.dbfs").record(report.received().levelDbfs());
+        });
+        media.close(key);
+        calls.remove(key);
+    }
+
+    private MediaOptions options(CallContext call) {
+        Path prompt = call.prompt() == null ? null : defaults.prompt(call.prompt());
+        double tone = call.toneHz() != null ? call.toneHz() : defaults.toneHz();
+        return new MediaOptions(prompt == null ? tone : 0, prompt, true, call.record());
+    }
+
+    private static String mediaRefusal(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof dev.callgate.media.MediaDrainingException) {
+            return "instance_draining";
+        }
+        return cause instanceof MediaCapacityException ? "over_capacity" : "media_error: " + cause.getMessage();
+    }
+
+    // ---- media reports -----------------------------------------------------------------------------------------
+
+    @Override
+    public void connected(String callKey) {
+        Receiver receiver = calls.get(callKey);
+        if (receiver != null) {
+            signal(receiver, callKey, new CallSignal.MediaConnected());
+        }
+    }
+
+    @Override
+    public void audioHeard(String callKey) {
+        Receiver receiver = calls.get(callKey);
+        if (receiver != null) {
+            signal(receiver, callKey, new CallSignal.UserAudioHeard());
+        }
+    }
+
+    @Override
+    public void failed(String callKey, String reason) {
+        Receiver receiver = calls.get(callKey);
+        if (receiver != null) {
+            signal(receiver, callKey, new CallSignal.MediaFailed(reason));
+        }
+    }
+
+    private void signal(CallContext call, CallSignals signals, CallSignal signal) {
+        signal(new Receiver(call.callId(), signals), call.callRef(), signal);
+    }
+
+    /**
+     * What the media says is a signal for its call, retried until it is stored: a media failure lost to a database
+     * blip would leave the call live for ever (holding its PeerConnection until max duration).
+     */
+    private void signal(Receiver receiver, String callKey, CallSignal signal) {
+        onContext(() -> storeRetry.<Void>untilStored("media", callKey, signal.getClass().getSimpleName(),
+                () -> receiver.signals().signal(receiver.callId(), signal)));
+    }
+
+    /** Runs reactive work on a fresh duplicated Vert.x context (Hibernate Reactive needs one), from any thread. */
+    void onContext(Supplier<Uni<Void>> work) {
+        SafeContext.run(vertx, () -> work.get().subscribe().with(ok -> {
+        }, failure -> LOG.errorf(failure, "call signal failed")));
+    }
+}

@@ -1,0 +1,148 @@
+package dev.callgate.call.flow;
+
+import dev.callgate.call.CallEffect;
+import dev.callgate.call.CallSignal;
+import dev.callgate.call.store.Call;
+import dev.callgate.cluster.Instance;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Scale-out: a call's PeerConnection lives in the instance that created it ({@code calls.media_owner}). When another
+ * instance decides a media effect — it consumed the connect webhook with the SDP answer, say — the effect is written
+ * to {@code media_commands} in the same transaction as the transition, and the owner, which polls for its own rows,
+ * claims and runs it. Rows of an owner that is gone are dropped with its calls ({@link MediaRecovery}). Each row
+ * carries the epoch of the owner's process that holds the call's media ({@code calls.media_epoch}); a row for an
+ * earlier process of this instance id — it restarted since, and its PeerConnections went with it — is fenced: its
+ * call is ended as media lost (a durable signal; the row goes only once that committed), its step never runs.
+ */
+@ApplicationScoped
+public class MediaCommands {
+
+    private static final Logger LOG = Logger.getLogger(MediaCommands.class);
+
+    private final Instance instance;
+    private final CallEffects effects;
+    private final MeterRegistry registry;
+
+    public MediaCommands(Instance instance, CallEffects effects,
+                         MeterRegistry registry) {
+        this.instance = instance;
+        this.effects = effects;
+        this.registry = registry;
+    }
+
+    /** Whether this effect needs the call's PeerConnection. */
+    static boolean needsMedia(CallEffect effect) {
+        return effect instanceof CallEffect.ApplyAnswer || effect instanceof CallEffect.PlayMedia
+                || effect instanceof CallEffect.CloseMedia || effect instanceof CallEffect.CreateOffer
+                || effect instanceof CallEffect.CreateAnswer;
+    }
+
+    /** Whether effects of this call's media must go to another instance. */
+    boolean elsewhere(Call call) {
+        return call.mediaOwner != null && !call.mediaOwner.equals(instance.id());
+    }
+
+    /** Hands the effect to the call's media owner; inside the transition's transaction. */
+    Uni<Void> route(Call call, CallEffect effect) {
+        String sdp = effect instanceof CallEffect.ApplyAnswer answer ? answer.sdp()
+                : effect instanceof CallEffect.CreateAnswer create ? create.remoteOfferSdp() : null;
+        registry.counter("callgate.media.commands", "direction", "routed").increment();
+        LOG.infof("call %s (%s): %s goes to its media owner %s", call.callRef, call.whatsappCallId,
+                effect.getClass().getSimpleName(), call.mediaOwner);
+        return Panache.getSession().chain(s -> s.createNativeQuery(
+                        "insert into media_commands (call_id, owner, effect, sdp, epoch) values (?1, ?2, ?3, ?4, ?5)")
+                .setParameter(1, call.id).setParameter(2, call.mediaOwner)
+                .setParameter(3, effect.getClass().getSimpleName()).setParameter(4, sdp)
+                .setParameter(5, call.mediaEpoch).executeUpdate())
+                .replaceWithVoid();
+    }
+
+    /**
+     * Claims this instance's pending media commands and runs them; returns how many. The rows are deleted in the
+     * transaction that also reads their calls, so a database failure anywhere before the commit leaves them for the
+     * next poll; once committed they run in memory (handing the step to the media worker cannot fail on the database).
+     */
+    Uni<Integer> claim(CallSignals signals) {
+        return fenceStale(signals).chain(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        delete from media_commands where id in (
+                            select id from media_commands where owner = ?1 and (epoch is null or epoch = ?2)
+                            order by id limit 50 for update skip locked)
+                        returning cast(call_id as text), effect, sdp,
+                                  cast(extract(epoch from created_at) * 1000 as bigint), id""", Object[].class)
+                .setParameter(1, instance.id()).setParameter(2, instance.epoch()).getResultList())
+                .chain(rows -> {
+                    List<Object[]> ordered = rows.stream()
+                            .sorted(java.util.Comparator.comparingLong(r -> ((Number) r[4]).longValue())).toList();
+                    List<UUID> ids = ordered.stream().map(r -> UUID.fromString((String) r[0])).distinct().toList();
+                    return ids.isEmpty() ? Uni.createFrom().item(List.<Routed>of())
+                            : Call.<Call>list("id in ?1", ids).map(calls -> ordered.stream()
+                            .map(row -> new Routed(calls.stream().filter(c -> c.id.toString().equals(row[0]))
+                                    .findFirst().orElse(null), (String) row[1], (String) row[2],
+                                    Instant.ofEpochMilli(((Number) row[3]).longValue())))
+                            .toList());
+                })))
+                .invoke(commands -> commands.forEach(command -> run(command, signals)))
+                .map(List::size);
+    }
+
+    /**
+     * Commands routed to an earlier process of this instance: each call is ended as media lost (a no-op for a call
+     * already ended), then its row deleted; a failure leaves the row for the next poll.
+     */
+    private Uni<Void> fenceStale(CallSignals signals) {
+        return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        select id, cast(call_id as text), effect, epoch from media_commands
+                        where owner = ?1 and epoch < ?2 order by id limit 50""", Object[].class)
+                .setParameter(1, instance.id()).setParameter(2, instance.epoch()).getResultList()))
+                .chain(rows -> {
+                    Uni<Void> all = Uni.createFrom().voidItem();
+                    for (Object[] row : rows) {
+                        long id = ((Number) row[0]).longValue();
+                        UUID callId = UUID.fromString((String) row[1]);
+                        boolean close = "CloseMedia".equals(row[2]);
+                        all = all.chain(() -> {
+                            registry.counter("callgate.media.commands", "direction", "fenced").increment();
+                            LOG.warnf("call %s: %s was routed to epoch %s of instance %s, this process is epoch %d;"
+                                    + " its media is gone", callId, row[2], row[3], instance.id(), instance.epoch());
+                            return close ? Uni.createFrom().voidItem()
+                                    : signals.signal(callId, new CallSignal.MediaFailed("media_lost"));
+                        }).chain(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s
+                                .createNativeQuery("delete from media_commands where id = ?1").setParameter(1, id)
+                                .executeUpdate())).replaceWithVoid());
+                    }
+                    return all;
+                });
+    }
+
+    /** A claimed command with its call as it was when claimed (null: the call is gone). */
+    private record Routed(Call call, String effect, String sdp, Instant decidedAt) {
+    }
+
+    private void run(Routed command, CallSignals signals) {
+        registry.counter("callgate.media.commands", "direction", "received").increment();
+        if (command.call() == null) {
+            return;
+        }
+        CallEffect effect = switch (command.effect()) {
+            case "ApplyAnswer" -> new CallEffect.ApplyAnswer(command.sdp());
+            case "PlayMedia" -> new CallEffect.PlayMedia();
+            case "CreateOffer" -> new CallEffect.CreateOffer();
+            case "CreateAnswer" -> new CallEffect.CreateAnswer(command.sdp());
+            default -> new CallEffect.CloseMedia();
+        };
+        Call call = command.call();
+        LOG.infof("call %s (%s): running %s decided by another instance", call.callRef, call.whatsappCallId,
+                command.effect());
+        effects.run(CallContext.of(call, command.decidedAt()), List.of(effect), signals);
+    }
+}
