@@ -76,7 +76,7 @@ public final class CallStateMachine {
     public static Transition incoming(String whatsappCallId, String offerSdp) {
         CallSnapshot call = new CallSnapshot(CallDirection.USER_INITIATED, INCOMING, whatsappCallId, null, false, false,
                 false,
-                false, null, null, null, null, null, null, null, MetaEnd.OPEN);
+                false, null, null, null, null, null, null, null, MetaEnd.OPEN, null);
         return Transition.to(call, new CreateAnswer(offerSdp), new StartTimer(CallTimer.ACCEPT_WINDOW),
                 new Publish(CallEventType.INCOMING));
     }
@@ -86,7 +86,15 @@ public final class CallStateMachine {
             // kept for the end (terminateConfirmed, and whose hang-up it was) — also when the grace already ended the
             // call and the terminate was retried since; the terminate webhook still decides the outcome
             MetaEnd end = confirmed.alreadyEnded() ? MetaEnd.ENDED_FIRST : MetaEnd.CONFIRMED;
-            return call.metaEnd() == MetaEnd.OPEN ? Transition.to(call.withMetaEnd(end)) : Transition.unchanged(call);
+            if (call.metaEnd() != MetaEnd.OPEN) {
+                return Transition.unchanged(call);
+            }
+            if (call.state() == TERMINATING && call.metaTerminate() != null) {
+                // Meta's terminate came first and waited for this answer (see terminated): now it is clear whose
+                // end it was
+                return endAsMetaSays(call.withMetaEnd(end), call.metaTerminate());
+            }
+            return Transition.to(call.withMetaEnd(end));
         }
         if (call.state() == ENDED) {
             return Transition.unchanged(call); // late, duplicate or out-of-order: the end is final
@@ -342,8 +350,16 @@ public final class CallStateMachine {
                     "WhatsApp reported the call FAILED without an error", webhook.durationSeconds());
         }
         if (call.state() == TERMINATING) {
-            return end(call, outcomeByMeta(call, webhook), call.pendingReason(), null, null,
-                    webhook.durationSeconds());
+            CallSnapshot.MetaTerminate meta = new CallSnapshot.MetaTerminate(webhook.failed(), webhook.durationSeconds());
+            if (call.pendingOutcome() == CallOutcome.FAILED && meta.connected() && call.metaEnd() == MetaEnd.OPEN) {
+                // we are ending the call for a failure we saw (the media), Meta says it was connected and ended, and
+                // our terminate has not been answered yet: was it our terminate that ended it, or had the user hung
+                // up first (the PeerConnection failing because the phone went away, the webhook delayed by an
+                // outage)? Meta's answer to the terminate tells ("already ended": the user's) — wait for it, within
+                // the grace
+                return Transition.to(call.withMetaTerminate(meta));
+            }
+            return endAsMetaSays(call, meta);
         }
         if (call.pickedUp() || webhook.durationSeconds() != null) {
             return end(call, CallOutcome.COMPLETED, null, null, null, webhook.durationSeconds());
@@ -354,6 +370,10 @@ public final class CallStateMachine {
         return end(call, CallOutcome.NO_ANSWER, "not_answered", null, null, null);
     }
 
+    private static Transition endAsMetaSays(CallSnapshot call, CallSnapshot.MetaTerminate meta) {
+        return end(call, outcomeByMeta(call, meta), call.pendingReason(), null, null, meta.durationSeconds());
+    }
+
     /**
      * Meta's terminate decides how a call we were ending ended: a call Meta reports COMPLETED with a duration was
      * connected and billed — a hang-up while ringing (CANCELLED) or our ring timeout crossing the pick-up (NO_ANSWER)
@@ -362,9 +382,9 @@ public final class CallStateMachine {
      * ended"): then the failure we saw was the user's hang-up (the PeerConnection failing before Meta's delayed
      * webhook), and the call COMPLETED.
      */
-    private static CallOutcome outcomeByMeta(CallSnapshot call, Terminated webhook) {
+    private static CallOutcome outcomeByMeta(CallSnapshot call, CallSnapshot.MetaTerminate meta) {
         CallOutcome pending = call.pendingOutcome();
-        boolean connectedAtMeta = !webhook.failed() && webhook.durationSeconds() != null;
+        boolean connectedAtMeta = meta.connected();
         if (pending == CallOutcome.CANCELLED && (call.pickedUp() || connectedAtMeta)) {
             return CallOutcome.COMPLETED;
         }
@@ -432,10 +452,12 @@ public final class CallStateMachine {
             case MAX_DURATION -> call.state() == ACTIVE
                     ? terminating(call, CallOutcome.COMPLETED, "max_duration", new SendTerminate())
                     : Transition.unchanged(call);
-            case TERMINATE_GRACE -> call.state() == TERMINATING
-                    ? end(call, call.pendingOutcome() == CallOutcome.FAILED && call.endedAtMetaFirst() && call.pickedUp()
-                    ? CallOutcome.COMPLETED : call.pendingOutcome(), call.pendingReason(), null, null, null)
-                    : Transition.unchanged(call);
+            case TERMINATE_GRACE -> call.state() != TERMINATING ? Transition.unchanged(call)
+                    // Meta's terminate came but our terminate was never answered: ours is the outcome, Meta's the
+                    // duration
+                    : call.metaTerminate() != null ? endAsMetaSays(call, call.metaTerminate())
+                    : end(call, call.pendingOutcome() == CallOutcome.FAILED && call.endedAtMetaFirst() && call.pickedUp()
+                    ? CallOutcome.COMPLETED : call.pendingOutcome(), call.pendingReason(), null, null, null);
             case ACCEPT_WINDOW -> call.state() == INCOMING || call.state() == PRE_ACCEPTED
                     ? terminating(call, CallOutcome.NO_ANSWER, "accept_window_expired", new SendReject())
                     // our accept never came back from Meta: the call ends at Meta too (terminate, or reject when

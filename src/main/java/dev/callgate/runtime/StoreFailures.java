@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * Tells a database failure that will happen again whatever the retry — the data itself is refused (SQLSTATE class 22
  * "data exception": a value longer than its column, {@code \u0000} in a jsonb string, a number out of range; class
  * 42: a statement PostgreSQL cannot run) — from one that may pass later (the connection, a timeout, a conflict). A
- * deterministic failure goes to the DLQ at once with its reason instead of holding back the records behind it.
+ * deterministic failure goes to the DLQ at once with its reason instead of holding back the later records of its call.
  */
 public final class StoreFailures {
 

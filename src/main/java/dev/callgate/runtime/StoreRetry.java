@@ -18,9 +18,9 @@ import java.util.function.Supplier;
  * closed connection, a conflict — is transient and the work is retried <em>without limit</em>, with exponential
  * backoff and jitter capped at {@link Config#maxBackoff()}, until it commits. Nothing transient reaches a DLQ.
  *
- * <p>The retry runs inside the record's own Uni, so the record is not acknowledged meanwhile and the records behind it
- * wait (the consumer's partitions are paused by the connector once its queue is full; polling goes on, so the group
- * keeps them). Each attempt runs on the record's Vert.x context, where Hibernate Reactive opens a fresh session.
+ * <p>The retry runs inside the record's own Uni, so the record is not acknowledged meanwhile and the later records of
+ * its call wait ({@link CallLanes}; once {@code max-in-flight} records wait, the connector pauses the partitions;
+ * polling goes on, so the group keeps them). Each attempt runs on the record's Vert.x context, where Hibernate Reactive opens a fresh session.
  *
  * <p>Every failed attempt counts in {@code callgate_consumer_retries_total{channel}}. The first is logged at WARN
  * with the record's key; later ones at WARN at most once per {@link Config#logInterval()} (else DEBUG), and the

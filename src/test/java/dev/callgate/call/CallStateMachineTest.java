@@ -94,7 +94,7 @@ class CallStateMachineTest {
         CallOutcome outcome = state == ENDED ? CallOutcome.COMPLETED : null;
         return new CallSnapshot(direction, state, hasId ? ID : null,
                 state == REQUESTED || state == INCOMING ? null : "v=0 local", answerApplied, mediaUp, pickedUp, false,
-                pending, pending == null ? null : "hung_up", outcome, null, null, null, null, MetaEnd.OPEN);
+                pending, pending == null ? null : "hung_up", outcome, null, null, null, null, MetaEnd.OPEN, null);
     }
 
     private static Map<CallState, List<String>> table() {
@@ -416,8 +416,9 @@ class CallStateMachineTest {
 
     @Test
     void lostMediaTerminatesAndEndsFailedMediaLost() {
+        // Meta takes our terminate, then sends its webhook
         Run run = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED, new CallSignal.MediaFailed("media_lost"),
-                new CallSignal.Terminated(20L, null, null));
+                new CallSignal.MetaEndConfirmed(false), new CallSignal.Terminated(20L, null, null));
         assertThat(run.call().outcome()).isEqualTo(CallOutcome.FAILED);
         assertThat(run.call().failureReason()).isEqualTo("media_lost");
         assertThat(run.effects()).contains(new SendTerminate());
@@ -589,6 +590,35 @@ class CallStateMachineTest {
         Run neverAnswered = business(INITIATE, OFFER, SENT, ANSWER, new CallSignal.TimerFired(CallTimer.RING_TIMEOUT),
                 new CallSignal.Terminated(null, null, null));
         assertThat(neverAnswered.call().outcome()).isEqualTo(CallOutcome.NO_ANSWER);
+    }
+
+    @Test
+    void metasTerminateBeforeTheAnswerToOursWaitsForItToTellWhoseEndItWas() {
+        CallSignal completed = new CallSignal.Terminated(3L, null, null);
+        CallSignal mediaFailed = new CallSignal.MediaFailed("peer connection DISCONNECTED for more than 10000 ms");
+        // the user hung up during a database outage: once PostgreSQL is back, the media failure is stored first, then
+        // Meta's terminate webhook (queued meanwhile), then Meta's answer to our terminate
+        Run waiting = business(INITIATE, OFFER, SENT, ANSWER, MEDIA_UP, ACCEPTED, mediaFailed, completed);
+        assertThat(waiting.call().state()).as("waits for Meta's answer to our terminate").isEqualTo(TERMINATING);
+        assertThat(waiting.call().metaTerminate()).isEqualTo(new CallSnapshot.MetaTerminate(false, 3L));
+
+        Transition userFirst = CallStateMachine.next(waiting.call(), new CallSignal.MetaEndConfirmed(true));
+        assertThat(userFirst.call().state()).isEqualTo(ENDED);
+        assertThat(userFirst.call().outcome()).as("the user's hang-up, not a failure").isEqualTo(CallOutcome.COMPLETED);
+        assertThat(userFirst.call().durationSeconds()).isEqualTo(3L);
+        assertThat(userFirst.call().metaEnd()).isEqualTo(MetaEnd.ENDED_FIRST);
+
+        Transition oursFirst = CallStateMachine.next(waiting.call(), new CallSignal.MetaEndConfirmed(false));
+        assertThat(oursFirst.call().outcome()).as("our terminate ended it: our failure").isEqualTo(CallOutcome.FAILED);
+        assertThat(oursFirst.call().durationSeconds()).isEqualTo(3L);
+
+        Transition noAnswer = CallStateMachine.next(waiting.call(), new CallSignal.TimerFired(CallTimer.TERMINATE_GRACE));
+        assertThat(noAnswer.call().state()).as("the grace still bounds the wait").isEqualTo(ENDED);
+        assertThat(noAnswer.call().outcome()).isEqualTo(CallOutcome.FAILED);
+        assertThat(noAnswer.call().durationSeconds()).isEqualTo(3L);
+
+        // a duplicate of Meta's webhook while waiting changes nothing
+        assertThat(CallStateMachine.next(waiting.call(), completed).call()).isEqualTo(waiting.call());
     }
 
     @Test

@@ -44,7 +44,7 @@ import static org.awaitility.Awaitility.await;
 class TwoInstancesIT {
 
     private static final Map<String, String> FAST_DETECTION = Map.of("CALLGATE_CALLS_HEARTBEAT_INTERVAL", "1s",
-            "CALLGATE_CALLS_DEAD_AFTER", "6s");
+            "CALLGATE_CALLS_DEAD_AFTER", "6s", "CALLGATE_INCOMING_POLICY", "auto-accept");
     private static ServiceProcess a;
     private static ServiceProcess b;
 
@@ -62,7 +62,8 @@ class TwoInstancesIT {
 
     private static JsonPath call(ServiceProcess instance, String callRef) {
         return given().baseUri("http://127.0.0.1:" + instance.port()).header("Authorization", "Bearer it-api-key")
-                .get("/v1/calls/" + callRef).then().statusCode(200).extract().jsonPath();
+                .urlEncodingEnabled(false).get("/v1/calls/" + dev.callgate.support.Webhooks.segment(callRef))
+                .then().statusCode(200).extract().jsonPath();
     }
 
     private static double routed(ServiceProcess instance) {
@@ -203,6 +204,19 @@ class TwoInstancesIT {
                 assertThat(call(a, ref).getString("mediaOwner")).as(ref).isEqualTo("it-a");
                 assertThat(call(a, ref).getString("state")).isEqualTo("ACTIVE");
             }
+            // users who call while b drains are answered, their media on a — whichever instance consumed the
+            // connect webhook (b may: it stays in the webhook consumer group and places the answer on a)
+            List<String> incoming = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                incoming.add(SimulatorAdminClient.placeCall(dev.callgate.support.Webhooks.newUser(),
+                        dev.callgate.support.Webhooks.PHONE_NUMBER_ID, 660.0, null));
+            }
+            for (String callId : incoming) {
+                JsonPath answered = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                        .until(() -> call(a, callId), view -> "ACTIVE".equals(view.getString("state")));
+                assertThat(answered.getString("mediaOwner")).as(callId).isEqualTo("it-a");
+                assertThat(answered.getString("direction")).isEqualTo("USER_INITIATED");
+            }
             // and a command for b's own call is taken at once, not after the drain
             String held = onB;
             Commands.send(held, Commands.terminate("end-" + UUID.randomUUID(), held));
@@ -214,6 +228,7 @@ class TwoInstancesIT {
             List<String> live = new ArrayList<>(placed);
             live.remove(held);
             live.addAll(more);
+            live.addAll(incoming);
             for (String ref : live) {
                 Commands.send(ref, Commands.terminate("end-" + UUID.randomUUID(), ref));
             }

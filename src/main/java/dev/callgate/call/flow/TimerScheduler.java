@@ -51,9 +51,9 @@ public class TimerScheduler {
         return timers.due(50)
                 .chain(rows -> {
                     Uni<Void> fired = Uni.createFrom().voidItem();
-                    for (Object[] row : rows) {
-                        UUID callId = (UUID) row[0];
-                        CallTimer which = CallTimer.valueOf((String) row[1]);
+                    for (CallTimers.Due due : rows) {
+                        UUID callId = due.callId();
+                        CallTimer which = due.timer();
                         fired = fired.chain(() -> orchestrator.fireTimer(callId, which)
                                 .onFailure().invoke(e -> LOG.errorf(e, "timer %s of call %s failed", which, callId))
                                 .onFailure().recoverWithNull());

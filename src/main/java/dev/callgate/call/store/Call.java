@@ -144,7 +144,8 @@ public class Call extends PanacheEntityBase {
     public CallSnapshot snapshot() {
         return new CallSnapshot(direction, state, whatsappCallId, localSdp, answerApplied, mediaUp, pickedUp,
                 acceptRequested, pendingOutcome, pendingReason, outcome, failureReason, errorCode, errorMessage,
-                durationSeconds, metaEnd);
+                durationSeconds, metaEnd, metaStatus == null ? null
+                : new CallSnapshot.MetaTerminate("FAILED".equals(metaStatus), metaDurationSeconds));
     }
 
     /** Meta's side of the call is known to be over: our terminate or reject was confirmed, or its webhook came. */

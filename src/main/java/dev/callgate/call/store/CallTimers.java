@@ -47,11 +47,17 @@ public class CallTimers {
                 .setParameter(1, callId).setParameter(2, timer.name()).executeUpdate()).map(n -> n > 0);
     }
 
-    /** Timers due now, oldest first. */
-    public Uni<List<Object[]>> due(int limit) {
+    /** Timers due now (on the database's clock), oldest first. */
+    public Uni<List<Due>> due(int limit) {
         return Panache.withSession(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                         "select call_id, timer from call_timers where fire_at <= now() order by fire_at limit ?1",
                         Object[].class)
-                .setParameter(1, limit).getResultList()));
+                .setParameter(1, limit).getResultList()))
+                .map(rows -> rows.stream().map(row -> new Due((UUID) row[0], CallTimer.valueOf((String) row[1])))
+                        .toList());
+    }
+
+    /** A timer whose time has come. */
+    public record Due(UUID callId, CallTimer timer) {
     }
 }
