@@ -25,6 +25,29 @@ interface FrameSource {
                 bytesPerFrame, sampleRate, order);
     }
 
+    /**
+     * What an {@link AudioBridge} supplies: pulled as 48 kHz mono and written on every channel; silence at any other
+     * rate (the audio module runs at 48 kHz).
+     */
+    static FrameSource bridged(AudioBridge bridge) {
+        short[][] scratch = {new short[480]};
+        return (buf, frames, channels, bytesPerFrame, sampleRate, order) -> {
+            if (sampleRate != WavFiles.RATE) {
+                SILENCE.fill(buf, frames, channels, bytesPerFrame, sampleRate, order);
+                return;
+            }
+            if (scratch[0].length < frames) {
+                scratch[0] = new short[frames];
+            }
+            short[] pcm = scratch[0];
+            bridge.fill(pcm, frames);
+            boolean little = order == ByteOrder.LITTLE_ENDIAN;
+            for (int i = 0; i < frames; i++) {
+                put(buf, i, pcm[i], channels, bytesPerFrame, little);
+            }
+        };
+    }
+
     /** Writes one 16-bit sample on every channel of frame {@code i}. */
     static void put(byte[] buf, int i, short s, int channels, int bytesPerFrame, boolean little) {
         ToneGenerator.writeSample(buf, i * bytesPerFrame, s, channels, bytesPerFrame / channels, little);

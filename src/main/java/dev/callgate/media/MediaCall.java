@@ -74,6 +74,11 @@ final class MediaCall {
     private RTCRtpSender sender;
     private AudioTrack localTrack;
     private volatile WavRecorder recorder;
+    /** Where the user's audio goes besides the meter and the recording (an audio stream), or null. */
+    private volatile AudioBridge listener;
+    /** The user's audio as 48 kHz mono samples for {@link #listener}; only the sink's thread touches it. */
+    private short[] heard = new short[480];
+    private final java.util.concurrent.atomic.AtomicLong unbridgedFrames = new java.util.concurrent.atomic.AtomicLong();
     private String appliedAnswer;
     private CompletableFuture<Void> answerApplied;
 
@@ -371,6 +376,36 @@ final class MediaCall {
         }
     }
 
+    /** Routes the user's audio to {@code bridge} (or stops, with null). */
+    void listen(AudioBridge bridge) {
+        listener = bridge;
+    }
+
+    /** Frames of the user's audio a bridge could not take (not 16-bit 48 kHz). */
+    long unbridgedFrames() {
+        return unbridgedFrames.get();
+    }
+
+    /** 16-bit 48 kHz audio, any channel count, as mono samples (the first channel) to the bridge. */
+    private void toBridge(AudioBridge bridge, byte[] data, int bitsPerSample, int sampleRate, int channels,
+                          int frames) {
+        if (bitsPerSample != 16 || sampleRate != WavFiles.RATE || channels < 1) {
+            unbridgedFrames.addAndGet(frames);
+            return;
+        }
+        if (heard.length < frames) {
+            heard = new short[frames];
+        }
+        boolean little = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+        int stride = 2 * channels;
+        for (int i = 0; i < frames; i++) {
+            int p = i * stride;
+            heard[i] = little ? (short) ((data[p] & 0xFF) | (data[p + 1] << 8))
+                    : (short) ((data[p + 1] & 0xFF) | (data[p] << 8));
+        }
+        bridge.heard(heard, frames);
+    }
+
     private <T> void completeLater(CompletableFuture<T> future, T value, Throwable error) {
         callbacks.complete(future, value, error);
     }
@@ -392,6 +427,10 @@ final class MediaCall {
             WavRecorder r = recorder;
             if (r != null) {
                 r.accept(data, bitsPerSample, sampleRate, channels, frames);
+            }
+            AudioBridge bridge = listener;
+            if (bridge != null) {
+                toBridge(bridge, data, bitsPerSample, sampleRate, channels, frames);
             }
         } catch (Throwable t) {
             if (!loggedSinkError) {

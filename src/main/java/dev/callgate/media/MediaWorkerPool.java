@@ -139,6 +139,33 @@ public class MediaWorkerPool {
         }, executor);
     }
 
+    /**
+     * Connects an open call's audio to {@code bridge}: the user's audio goes to it (besides the meter and the
+     * recording) and what it supplies is what the user hears, until {@link #unbridge}. RTP held back so far starts
+     * flowing. Fails when the call is not held here.
+     */
+    public CompletionStage<Void> bridge(String callKey, AudioBridge bridge) {
+        MediaCall call = calls.get(callKey);
+        if (call == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no media for call " + callKey));
+        }
+        return CompletableFuture.runAsync(() -> {
+            if (!call.play(FrameSource.bridged(bridge))) {
+                throw new IllegalStateException("call " + callKey + " is closed or not set up yet");
+            }
+            call.listen(bridge);
+        }, executor);
+    }
+
+    /** Disconnects a call's bridge: the user hears {@code options} (a tone, a prompt, silence) again. */
+    public CompletionStage<Void> unbridge(String callKey, MediaOptions options) {
+        MediaCall call = calls.get(callKey);
+        if (call != null) {
+            call.listen(null);
+        }
+        return play(callKey, options);
+    }
+
     /** Releases everything of the call; a recording is finalised. Idempotent, never throws. */
     public void close(String callKey) {
         if (callKey == null) {

@@ -11,7 +11,9 @@
  * <p>{@link dev.callgate.media.MediaWorkerPool} is what the rest of Callgate uses: the same recipe, but the module and
  * factory live in a reusable {@code MediaSlot} (one call at a time, source swapped between calls, never during one),
  * so 200 calls in a row leave the thread count flat. What remains: each closed PeerConnection still keeps ~120-145 kB
- * of native memory (measured by {@code MediaWorkerPoolChurnTest}).
+ * of native memory (measured by {@code MediaWorkerPoolChurnTest}). A call's audio can be handed to an
+ * {@link dev.callgate.media.AudioBridge} (48 kHz mono both ways, on the media threads) — how an audio stream to a voice
+ * agent gets the user's voice and plays the agent's.
  *
  * <p>May use: webrtc-java. Nothing else of Callgate.
  */

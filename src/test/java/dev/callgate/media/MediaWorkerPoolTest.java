@@ -114,6 +114,47 @@ class MediaWorkerPoolTest {
     }
 
     @Test
+    void aBridgeHearsTheUserAndWhatItSuppliesIsWhatTheUserHearsUntilUnbridged() throws Exception {
+        AudioPeer phone = remote("phone-bridge", 660);
+        poolOffers(pool, "call-bridge", MediaOptions.tone(440), phone);
+        AudioPeerTest.awaitTone(phone, 440);
+
+        AudioMeter heardByBridge = new AudioMeter();
+        java.util.concurrent.atomic.AtomicLong phase = new java.util.concurrent.atomic.AtomicLong();
+        AudioBridge bridge = new AudioBridge() {
+            @Override
+            public void heard(short[] pcm, int samples) {
+                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(samples * 2)
+                        .order(java.nio.ByteOrder.nativeOrder());
+                for (int i = 0; i < samples; i++) {
+                    bytes.putShort(pcm[i]);
+                }
+                heardByBridge.accept(bytes.array(), 16, 48_000, 1, samples);
+            }
+
+            @Override
+            public void fill(short[] out, int samples) { // 1000 Hz at -10 dBFS
+                for (int i = 0; i < samples; i++) {
+                    out[i] = (short) (0.316 * 32767 * Math.sin(2 * Math.PI * 1000 * phase.getAndIncrement() / 48_000.0));
+                }
+            }
+        };
+        pool.bridge("call-bridge", bridge).toCompletableFuture().get(TIMEOUT, SECONDS);
+
+        AudioPeerTest.awaitTone(phone, 1000);
+        await("the bridge hears the phone's 660 Hz").atMost(AUDIO_TIMEOUT).untilAsserted(() -> {
+            assertThat(heardByBridge.snapshot().levelDbfs()).isGreaterThan(-40);
+            assertThat(heardByBridge.snapshot().dominantHz()).isCloseTo(660, within(15.0));
+        });
+
+        pool.unbridge("call-bridge", MediaOptions.tone(440)).toCompletableFuture().get(TIMEOUT, SECONDS);
+        AudioPeerTest.awaitTone(phone, 440);
+        long phaseAfter = phase.get();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> phase.get() == phaseAfter); // no longer pulled
+    }
+
+    @Test
     void poolAnswersAndBothSidesHearEachOther() throws Exception {
         AudioPeer phone = remote("phone-b", 660);
         String offer = phone.createOffer().get(TIMEOUT, SECONDS);
