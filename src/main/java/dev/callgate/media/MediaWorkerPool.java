@@ -216,7 +216,7 @@ public class MediaWorkerPool {
 
     /** Closes every call and releases every slot, so a JVM that ran calls exits cleanly. */
     @PreDestroy
-    void shutdown() {
+    public void shutdown() {
         shutdown = true;
         for (String key : new ArrayList<>(calls.keySet())) {
             close(key);

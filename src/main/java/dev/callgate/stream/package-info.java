@@ -3,10 +3,13 @@
  * and playback queues. Twilio Media Streams carry μ-law at 8000 Hz mono; Callgate's own ("native") protocol carries
  * 16-bit PCM at 16000 or 24000 Hz; call audio inside Callgate is 16-bit PCM mono at 48000 Hz in 10 ms frames.
  *
- * <p>Built so far: only the pure audio building blocks — {@link dev.callgate.stream.MuLaw} (the G.711 μ-law codec)
- * and {@link dev.callgate.stream.Resampler} (48000 Hz to and from 8000, 16000 and 24000 Hz). No WebSocket protocol,
- * jitter buffer or playback queue exists yet, and nothing in Callgate uses this package yet.
+ * <p>Built so far (issue 12, not yet wired to calls — no command, REST or event starts one): the codecs
+ * ({@link dev.callgate.stream.MuLaw}, {@link dev.callgate.stream.Resampler}), the application's audio waiting to be
+ * played with its marks and clear ({@link dev.callgate.stream.PlaybackQueue}), Twilio's messages
+ * ({@link dev.callgate.stream.TwilioMessages}), and one call's stream in Twilio's protocol
+ * ({@link dev.callgate.stream.AudioStream}: a WebSocket client that is the call's
+ * {@link dev.callgate.media.AudioBridge}).
  *
- * <p>May use: {@code media}. (The codecs use nothing but the JDK.)
+ * <p>May use: {@code media}, Vert.x (the WebSocket client), Jackson.
  */
 package dev.callgate.stream;

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 /** Two AudioPeers in one JVM, connected over host candidates, sending tones to each other. */
-class AudioPeerTest {
+public class AudioPeerTest {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration AUDIO_TIMEOUT = Duration.ofSeconds(5);
@@ -42,7 +42,7 @@ class AudioPeerTest {
     }
 
     /** Waits until {@code peer} hears {@code hz} (±15 Hz) clearly above silence. */
-    static void awaitTone(AudioPeer peer, double hz) {
+    public static void awaitTone(AudioPeer peer, double hz) {
         await("tone " + hz + " Hz at " + peer.name()).atMost(AUDIO_TIMEOUT).pollInterval(Duration.ofMillis(20))
                 .untilAsserted(() -> {
                     AudioStats stats = peer.received();

@@ -6,10 +6,10 @@ import java.util.List;
 import java.util.Optional;
 
 /** A plain {@link MediaConfig} for tests that construct the pool directly (same defaults as the mapping). */
-record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots, Duration disconnectedTimeout,
+public record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots, Duration disconnectedTimeout,
                        int udpPortMin, int udpPortMax) implements MediaConfig {
 
-    static TestMediaConfig of(int maxCalls, Path recordings) {
+    public static TestMediaConfig of(int maxCalls, Path recordings) {
         return new TestMediaConfig(maxCalls, recordings.toString(), true, Duration.ofSeconds(10), 0, 0);
     }
 
