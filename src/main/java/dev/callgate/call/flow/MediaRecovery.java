@@ -68,12 +68,15 @@ public class MediaRecovery {
     /** Says this instance is alive; remembers since when PostgreSQL has been reachable. */
     Uni<Void> heartbeat() {
         return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
-                                insert into instances (id, draining, media_calls, media_capacity)
-                                values (?1, ?2, ?3, ?4)
+                                insert into instances (id, draining, media_calls, media_capacity, epoch)
+                                values (?1, ?2, ?3, ?4, ?5)
                                 on conflict (id) do update set seen_at = now(), draining = excluded.draining,
-                                    media_calls = excluded.media_calls, media_capacity = excluded.media_capacity""")
+                                    media_calls = excluded.media_calls, media_capacity = excluded.media_capacity,
+                                    epoch = greatest(instances.epoch, excluded.epoch)""")
+                // the epoch too: a row lost (an operator's clean-up) comes back with this process's epoch, not 0
                 .setParameter(1, instance.id()).setParameter(2, media.draining())
-                .setParameter(3, media.activeCalls()).setParameter(4, media.capacity()).executeUpdate()))
+                .setParameter(3, media.activeCalls()).setParameter(4, media.capacity())
+                .setParameter(5, instance.epoch()).executeUpdate()))
                 .invoke(() -> {
                     long now = System.nanoTime();
                     // a gap since the last good heartbeat (a hung connection, a black-holed network) is an outage
