@@ -188,6 +188,16 @@ public class InstanceLease {
                 .execute(Tuple.of(instance.id())).map(rows -> rows.iterator().next().getLong("epoch"));
     }
 
+    /**
+     * Runs {@code sql} on the lease's own connection, so it never waits behind the pool (a heartbeat while the
+     * consumers keep every pooled connection busy); on the pool while the lease's connection is gone.
+     */
+    public Uni<Void> onOwnConnection(String sql, Tuple args) {
+        SqlConnection connection = held;
+        return (connection != null ? connection.preparedQuery(sql).execute(args)
+                : pool.preparedQuery(sql).execute(args)).replaceWithVoid();
+    }
+
     /** Another process holds this instance's lease: this one must stop acting for the instance. */
     static final class Fenced extends IllegalStateException {
         Fenced(String message) {

@@ -41,6 +41,8 @@ public class MediaRecovery {
     private final io.micrometer.core.instrument.MeterRegistry registry;
     private final CallEffects effects;
     private Periodic heartbeats;
+    private Periodic reaper;
+    private final dev.callgate.cluster.InstanceLease lease;
     /** {@link System#nanoTime()} of the first heartbeat that reached PostgreSQL after the last failed one; 0: failing. */
     private volatile long reachableSince;
     /** {@link System#nanoTime()} of the last heartbeat that reached PostgreSQL. */
@@ -48,7 +50,9 @@ public class MediaRecovery {
 
     public MediaRecovery(CallOrchestrator orchestrator, MediaWorkerPool media, Instance instance, Vertx vertx,
                          CallConfig config, WebhookBacklog backlog, CallEffects effects,
-                         io.micrometer.core.instrument.MeterRegistry registry) {
+                         io.micrometer.core.instrument.MeterRegistry registry,
+                         dev.callgate.cluster.InstanceLease lease) {
+        this.lease = lease;
         this.effects = effects;
         this.registry = registry;
         this.backlog = backlog;
@@ -63,20 +67,25 @@ public class MediaRecovery {
         if (heartbeats != null) {
             heartbeats.cancel();
         }
+        if (reaper != null) {
+            reaper.cancel();
+        }
     }
 
     /** Says this instance is alive; remembers since when PostgreSQL has been reachable. */
     Uni<Void> heartbeat() {
-        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+        // on the lease's own connection: a heartbeat never queues behind the consumers' work for a pooled one (late
+        // heartbeats under load would make the other instances judge this one dead and end its healthy calls)
+        return lease.onOwnConnection("""
                                 insert into instances (id, draining, media_calls, media_capacity, epoch)
-                                values (?1, ?2, ?3, ?4, ?5)
+                                values ($1, $2, $3, $4, $5)
                                 on conflict (id) do update set seen_at = now(), draining = excluded.draining,
                                     media_calls = excluded.media_calls, media_capacity = excluded.media_capacity,
-                                    epoch = greatest(instances.epoch, excluded.epoch)""")
-                // the epoch too: a row lost (an operator's clean-up) comes back with this process's epoch, not 0
-                .setParameter(1, instance.id()).setParameter(2, media.draining())
-                .setParameter(3, media.activeCalls()).setParameter(4, media.capacity())
-                .setParameter(5, instance.epoch()).executeUpdate()))
+                                    epoch = greatest(instances.epoch, excluded.epoch)""",
+                        // the epoch too: a row lost (an operator's clean-up) comes back with this process's epoch
+                        io.vertx.mutiny.sqlclient.Tuple.of(instance.id(), media.draining(), media.activeCalls(),
+                                media.capacity(), instance.epoch()))
+                .ifNoItem().after(java.time.Duration.ofSeconds(5)).fail() // a hung connection is an outage too
                 .invoke(() -> {
                     long now = System.nanoTime();
                     // a gap since the last good heartbeat (a hung connection, a black-holed network) is an outage
@@ -171,10 +180,10 @@ public class MediaRecovery {
         if (!config.enabled()) {
             return;
         }
-        heartbeats = Periodic.every(vertx, config.heartbeatInterval(), "heartbeat",
-                () -> heartbeat()
-                        .chain(this::reapDeadOwners)
-                        .chain(this::closeOrphanedMedia));
+        heartbeats = Periodic.every(vertx, config.heartbeatInterval(), "heartbeat", this::heartbeat);
+        // apart from the heartbeat, so a slow judgement (a busy database) never delays saying this instance is alive
+        reaper = Periodic.every(vertx, config.heartbeatInterval(), "dead-owner reaper",
+                () -> reapDeadOwners().chain(this::closeOrphanedMedia));
         SafeContext.run(vertx, () -> heartbeat().chain(this::recoverAfterRestart).subscribe().with(
                 n -> {
                     if (n > 0) {
