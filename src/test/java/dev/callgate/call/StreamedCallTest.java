@@ -112,6 +112,28 @@ class StreamedCallTest {
     }
 
     @Test
+    void withOnCloseContinueTheCallOutlivesItsApplication() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
+        String callRef = "continued-" + UUID.randomUUID();
+        String media = "{\"stream\":{\"url\":\"ws://127.0.0.1:" + agent.actualPort() + "/agent\",\"onClose\":\"continue\"}}";
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
+                    user, media));
+            events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.connected"), 1,
+                    Duration.ofSeconds(30));
+            await().atMost(Duration.ofSeconds(10)).until(() -> socket != null && received.size() > 5);
+            socket.close();
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() ->
+                    "ACTIVE".equals(given().get("/v1/calls/" + callRef).then().extract().path("state")));
+            Commands.send(callRef, Commands.terminate(UUID.randomUUID().toString(), callRef));
+            JsonNode ended = CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1, Duration.ofSeconds(30)).get(0));
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+        }
+    }
+
+    @Test
     void anApplicationThatCannotBeReachedFailsTheCallAndLeavesNothingOpen() throws Exception {
         int closedPort;
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
