@@ -53,8 +53,8 @@ public sealed interface CallCommand {
     }
 
     /** What a call plays and whether it is recorded, as a command's {@code media} object names it. */
-    record Media(Double toneHz, String prompt, boolean record) {
-        static final Media NONE = new Media(null, null, false);
+    record Media(Double toneHz, String prompt, boolean record, String stream) {
+        static final Media NONE = new Media(null, null, false, null);
     }
 
     /**
@@ -101,6 +101,9 @@ public sealed interface CallCommand {
         }
         if ("call.accept".equals(type)) {
             Media media = media(json, problems);
+            if (media.stream() != null) {
+                problems.add("media.stream is not supported on call.accept yet: only on call.initiate");
+            }
             if (media.record()) {
                 problems.add("media.record cannot be chosen on accept: an incoming call's recording is set by "
                         + "callgate.incoming.record when the call arrives");
@@ -142,7 +145,7 @@ public sealed interface CallCommand {
         check(problems, callRef, commandId);
         return new Initiate(new InitiateCall(commandId, callRef, phoneNumberId,
                 dev.callgate.cloudapi.WhatsAppUserId.normalise(to), recipient, opaque, media.toneHz(), media.prompt(),
-                media.record(), recording, transcription));
+                media.record(), recording, transcription, media.stream()));
     }
 
     private static Media media(JsonNode json, List<String> problems) {
@@ -174,7 +177,73 @@ public sealed interface CallCommand {
         if (recordNode != null && !recordNode.isNull() && !recordNode.isBoolean()) {
             problems.add("media.record is true or false");
         }
-        return new Media(tone, prompt, recordNode != null && recordNode.asBoolean(false));
+        String stream = media.has("stream") && !media.get("stream").isNull()
+                ? stream(media.get("stream"), problems) : null;
+        if (stream != null && (tone != null || prompt != null)) {
+            problems.add("media takes a tone, a prompt or a stream, not more than one");
+        }
+        return new Media(tone, prompt, recordNode != null && recordNode.asBoolean(false), stream);
+    }
+
+    /**
+     * {@code media.stream}: {@code {url: ws(s)://…, protocol?: "twilio", parameters?: {name: text}, onClose?:
+     * "hangup" | "continue"}} as canonical JSON, or null with the problems added.
+     */
+    private static String stream(JsonNode stream, List<String> problems) {
+        if (!stream.isObject()) {
+            problems.add("media.stream must be an object: {url, protocol, parameters, onClose}");
+            return null;
+        }
+        int before = problems.size();
+        String url = text(stream, "url");
+        java.net.URI uri = null;
+        if (url == null) {
+            problems.add("media.stream.url is required: the application's ws:// or wss:// URL");
+        } else {
+            try {
+                uri = new java.net.URI(url);
+                new dev.callgate.stream.StreamSpec(uri, java.util.Map.of(), null);
+            } catch (java.net.URISyntaxException e) {
+                problems.add("media.stream.url is not a URL");
+            } catch (IllegalArgumentException e) {
+                problems.add("media.stream.url: " + e.getMessage());
+            }
+        }
+        String protocol = text(stream, "protocol");
+        if (protocol != null && !"twilio".equals(protocol)) {
+            problems.add("media.stream.protocol is \"twilio\" (Twilio Media Streams; \"native\" is not built yet)");
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode parameters = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        JsonNode given = stream.get("parameters");
+        if (given != null && !given.isNull()) {
+            if (!given.isObject() || given.size() > 32) {
+                problems.add("media.stream.parameters is an object of at most 32 text values");
+            } else {
+                given.fields().forEachRemaining(field -> {
+                    if (!field.getValue().isTextual() || field.getValue().asText().length() > 1000
+                            || field.getKey().length() > 100) {
+                        problems.add("media.stream.parameters." + field.getKey() + " must be text (at most 1000)");
+                    } else {
+                        parameters.put(field.getKey(), field.getValue().asText());
+                    }
+                });
+            }
+        }
+        String onClose = text(stream, "onClose");
+        if (onClose != null && !"hangup".equals(onClose) && !"continue".equals(onClose)) {
+            problems.add("media.stream.onClose is \"hangup\" or \"continue\"");
+        }
+        if (problems.size() > before) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode spec = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        spec.put("url", url);
+        spec.put("protocol", "twilio");
+        spec.set("parameters", parameters);
+        spec.put("onClose", onClose == null ? "hangup" : onClose);
+        return spec.toString();
     }
 
     private static void check(List<String> problems, String callRef, String commandId) {

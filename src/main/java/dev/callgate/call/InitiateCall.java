@@ -10,11 +10,12 @@ package dev.callgate.call;
  * @param record whether to record what the user says (Callgate's own recording)
  * @param recording     Meta-native recording ({@link MetaCapture}), or null
  * @param transcription Meta-native transcription ({@link MetaCapture}), or null
+ * @param stream        the call's audio stream to an application ({@code media.stream}, validated JSON), or null
  */
 public record InitiateCall(String commandId, String callRef, String phoneNumberId, String to, String recipient,
                            String bizOpaqueCallbackData, Double toneHz, String prompt, boolean record,
                            com.fasterxml.jackson.databind.node.ObjectNode recording,
-                           com.fasterxml.jackson.databind.node.ObjectNode transcription) {
+                           com.fasterxml.jackson.databind.node.ObjectNode transcription, String stream) {
 
     /** The user as Callgate keys them (permissions, logs): the phone number when known, else the BSUID. */
     public String user() {

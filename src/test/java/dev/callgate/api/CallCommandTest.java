@@ -1,7 +1,10 @@
 package dev.callgate.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -96,5 +99,33 @@ class CallCommandTest {
         assertThatThrownBy(() -> parse("{\"type\":\"call.dance\",\"commandId\":\"d\",\"callRef\":\"x\"}"))
                 .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())
                         .anyMatch(p -> p.contains("call.accept or call.reject")));
+    }
+
+    @Test
+    void aCallMayStreamItsAudioToAnApplicationAndABadStreamIsRefusedWithTheReason() throws Exception {
+        CallCommand.Initiate streamed = (CallCommand.Initiate) parse("""
+                {"type":"call.initiate","commandId":"s1","callRef":"r1","phoneNumberId":"1065","to":"4915112345678",
+                 "media":{"stream":{"url":"wss://agent.example.com/twilio?key=abc","parameters":{"agent":"sales"}}}}""");
+        JsonNode spec = json.readTree(streamed.call().stream());
+        assertThat(spec.path("url").asText()).isEqualTo("wss://agent.example.com/twilio?key=abc");
+        assertThat(spec.path("protocol").asText()).isEqualTo("twilio");
+        assertThat(spec.path("parameters").path("agent").asText()).isEqualTo("sales");
+        assertThat(spec.path("onClose").asText()).as("the default").isEqualTo("hangup");
+
+        for (String bad : List.of(
+                "{\"url\":\"https://agent.example.com\"}",
+                "{\"url\":\"wss://user:pw@agent.example.com\"}",
+                "{\"url\":\"wss://agent.example.com\",\"protocol\":\"native\"}",
+                "{\"url\":\"wss://agent.example.com\",\"onClose\":\"maybe\"}",
+                "{\"url\":\"wss://agent.example.com\",\"parameters\":{\"n\":1}}",
+                "{}")) {
+            assertThatThrownBy(() -> parse("""
+                    {"type":"call.initiate","commandId":"s2","callRef":"r2","phoneNumberId":"1065","to":"4915112345678",
+                     "media":{"stream":%s}}""".formatted(bad))).as(bad).isInstanceOf(InvalidCommandException.class)
+                    .hasMessageContaining("media.stream");
+        }
+        assertThatThrownBy(() -> parse("""
+                {"type":"call.initiate","commandId":"s3","callRef":"r3","phoneNumberId":"1065","to":"4915112345678",
+                 "media":{"tone":440,"stream":{"url":"wss://agent.example.com"}}}""")).hasMessageContaining("not more than one");
     }
 }

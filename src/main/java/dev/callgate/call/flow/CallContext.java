@@ -9,7 +9,7 @@ import java.util.UUID;
 public record CallContext(UUID callId, String callRef, CallDirection direction, String phoneNumberId, String to,
                           String recipient, String whatsappCallId, String bizOpaqueCallbackData, Double toneHz, String prompt,
                           boolean record, String metaRecording, String metaTranscription,
-                          java.time.Instant createdAt, java.time.Instant signalReceivedAt) {
+                          java.time.Instant createdAt, java.time.Instant signalReceivedAt, String stream) {
 
     /**
      * @param signalReceivedAt when the signal behind this transition reached Callgate (a webhook's receive time at
@@ -18,7 +18,7 @@ public record CallContext(UUID callId, String callRef, CallDirection direction, 
     static CallContext of(Call call, java.time.Instant signalReceivedAt) {
         return new CallContext(call.id, call.callRef, call.direction, call.phoneNumberId, call.userWaId,
                 call.userId, call.whatsappCallId, call.bizOpaqueCallbackData, call.mediaToneHz, call.mediaPrompt, call.mediaRecord,
-                call.metaRecording, call.metaTranscription, call.createdAt, signalReceivedAt);
+                call.metaRecording, call.metaTranscription, call.createdAt, signalReceivedAt, call.mediaStream);
     }
 
     /** The key media and logs know the call by. */

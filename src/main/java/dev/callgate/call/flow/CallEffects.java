@@ -45,8 +45,12 @@ public class CallEffects implements MediaListener {
     /** media key → receiver, for media reports. */
     private final Map<String, Receiver> calls = new ConcurrentHashMap<>();
 
+    private final dev.callgate.stream.AudioStreams streams;
+
     public CallEffects(MediaWorkerPool media, Vertx vertx, MediaDefaults defaults,
-                       io.micrometer.core.instrument.MeterRegistry registry, StoreRetry storeRetry) {
+                       io.micrometer.core.instrument.MeterRegistry registry, StoreRetry storeRetry,
+                       dev.callgate.stream.AudioStreams streams) {
+        this.streams = streams;
         this.storeRetry = storeRetry;
         this.registry = registry;
         this.media = media;
@@ -100,6 +104,8 @@ public class CallEffects implements MediaListener {
                     signal(call, signals, new CallSignal.MediaFailed("answer_not_applied"));
                 }
             });
+        } else if (effect instanceof CallEffect.PlayMedia && call.stream() != null) {
+            stream(call, signals);
         } else if (effect instanceof CallEffect.PlayMedia) {
             media.play(key, options(call)).whenComplete((ok, failure) -> {
                 if (failure != null) {
@@ -125,8 +131,29 @@ public class CallEffects implements MediaListener {
             registry.summary("callgate.media.received.frames").record(report.received().frames());
             registry.summary("callgate.media.received.level.dbfs").record(report.received().levelDbfs());
         });
+        streams.stop(key);
         media.close(key);
         calls.remove(key);
+    }
+
+    /**
+     * The user picked up: the call's audio goes to its application. An application that cannot be reached fails the
+     * call ({@code stream_unreachable}) when the stream's {@code onClose} is {@code hangup}, else the call goes on,
+     * silent; one that closes the stream later hangs the call up, or not, the same way.
+     */
+    private void stream(CallContext call, CallSignals signals) {
+        dev.callgate.stream.StreamSpec spec = streams.spec(call.stream());
+        streams.start(call.mediaKey(), call.callRef(), call.phoneNumberId(), spec,
+                () -> signal(call, signals, new CallSignal.HangUp())).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                return;
+            }
+            if (spec.onClose() == dev.callgate.stream.StreamSpec.OnClose.HANGUP) {
+                signal(call, signals, new CallSignal.MediaFailed("stream_unreachable"));
+            } else {
+                media.play(call.mediaKey(), MediaOptions.silence());
+            }
+        });
     }
 
     private MediaOptions options(CallContext call) {

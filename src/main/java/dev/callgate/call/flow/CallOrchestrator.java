@@ -619,6 +619,7 @@ public class CallOrchestrator implements CallSignals {
         call.bizOpaqueCallbackData = command.bizOpaqueCallbackData();
         call.mediaToneHz = command.toneHz();
         call.mediaPrompt = command.prompt();
+        call.mediaStream = command.stream();
         call.mediaRecord = command.record();
         return call;
     }

@@ -12,7 +12,7 @@
  * webhooks that never find their call (parking and its expiry), how incoming calls are answered, prompt checks.
  *
  * <p>May use: {@code call}, {@code call.store}, {@code cluster}, {@code outbox}, {@code contract}, {@code runtime};
- * {@code cloudapi}, {@code media}, {@code permission} through their interfaces; Hibernate Reactive Panache; the Kafka
+ * {@code cloudapi}, {@code media}, {@code permission}, {@code stream} through their interfaces; Hibernate Reactive Panache; the Kafka
  * connector (its consumers).
  */
 package dev.callgate.call.flow;

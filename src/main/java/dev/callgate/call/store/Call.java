@@ -84,6 +84,9 @@ public class Call extends PanacheEntityBase {
     public Double mediaToneHz;
     @Column(name = "media_prompt")
     public String mediaPrompt;
+    /** The call's audio stream to an application, as validated JSON ({@code media.stream}), or null. */
+    @Column(name = "media_stream", columnDefinition = "text")
+    public String mediaStream;
     @Column(name = "media_record")
     public boolean mediaRecord;
     @Column(name = "recording_path")
