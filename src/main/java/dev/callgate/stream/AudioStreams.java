@@ -73,6 +73,9 @@ public class AudioStreams {
      */
     public CompletionStage<Void> start(String mediaKey, String callRef, String phoneNumberId, StreamSpec spec,
                                        Runnable hangUp) {
+        if (streams.containsKey(mediaKey)) {
+            return CompletableFuture.completedFuture(null); // already streaming: a repeated start is a no-op
+        }
         AudioStream stream = new AudioStream(vertx, mapper, spec, callRef, phoneNumberId, maxQueued, reason -> {
             streams.remove(mediaKey);
             registry.counter("callgate.streams.closed", "by", "application").increment();
