@@ -184,7 +184,9 @@ public class MediaRecovery {
         // apart from the heartbeat, so a slow judgement (a busy database) never delays saying this instance is alive
         reaper = Periodic.every(vertx, config.heartbeatInterval(), "dead-owner reaper",
                 () -> reapDeadOwners().chain(this::closeOrphanedMedia));
-        SafeContext.run(vertx, () -> heartbeat().chain(this::recoverAfterRestart).subscribe().with(
+        // the heartbeat answers on the lease connection's context: the recovery (Hibernate Reactive) gets a safe one
+        SafeContext.run(vertx, () -> heartbeat().chain(() -> SafeContext.on(vertx, this::recoverAfterRestart))
+                .subscribe().with(
                 n -> {
                     if (n > 0) {
                         LOG.warnf("ended %d call(s) whose media this instance lost in a restart", n);
