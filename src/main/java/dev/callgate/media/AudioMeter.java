@@ -208,7 +208,7 @@ public final class AudioMeter {
     }
 
     /** Frequency of the strongest spectral peak (Hann window, zero-padded to WINDOW, parabolic interpolation). */
-    static double dominantHz(double[] x, int rate) {
+    public static double dominantHz(double[] x, int rate) {
         int n = x.length;
         if (n < 64) {
             return 0.0;
@@ -256,7 +256,7 @@ public final class AudioMeter {
     }
 
     /** In-place iterative radix-2 FFT; the length must be a power of two. */
-    static void fft(double[] re, double[] im) {
+    public static void fft(double[] re, double[] im) {
         int n = re.length;
         if (Integer.bitCount(n) != 1 || im.length != n) {
             throw new IllegalArgumentException("length must be a power of two: " + n);

@@ -3,7 +3,6 @@ package dev.callgate.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
@@ -132,7 +131,7 @@ class ResamplerTest {
         for (int n = 0; n < size; n++) {
             re[n] = s[from + n] * (0.5 - 0.5 * Math.cos(2 * Math.PI * n / size));
         }
-        fft(re, im);
+        dev.callgate.media.AudioMeter.fft(re, im);
         int best = 1;
         for (int k = 2; k < size / 2; k++) {
             if (re[k] * re[k] + im[k] * im[k] > re[best] * re[best] + im[best] * im[best]) {
@@ -140,43 +139,6 @@ class ResamplerTest {
             }
         }
         return (double) best * rate / size;
-    }
-
-    /** In-place iterative radix-2 FFT (decimation in time); the length must be a power of two. */
-    private static void fft(double[] re, double[] im) {
-        int n = re.length;
-        for (int i = 1, j = 0; i < n; i++) {
-            int bit = n >> 1;
-            for (; (j & bit) != 0; bit >>= 1) {
-                j ^= bit;
-            }
-            j ^= bit;
-            if (i < j) {
-                double t = re[i];
-                re[i] = re[j];
-                re[j] = t;
-                t = im[i];
-                im[i] = im[j];
-                im[j] = t;
-            }
-        }
-        for (int len = 2; len <= n; len <<= 1) {
-            double angle = -2 * Math.PI / len;
-            for (int i = 0; i < n; i += len) {
-                for (int k = 0; k < len / 2; k++) {
-                    double wr = Math.cos(angle * k);
-                    double wi = Math.sin(angle * k);
-                    int a = i + k;
-                    int b = a + len / 2;
-                    double xr = re[b] * wr - im[b] * wi;
-                    double xi = re[b] * wi + im[b] * wr;
-                    re[b] = re[a] - xr;
-                    im[b] = im[a] - xi;
-                    re[a] += xr;
-                    im[a] += xi;
-                }
-            }
-        }
     }
 
     private static double db(double ratio) {
@@ -496,9 +458,10 @@ class ResamplerTest {
 
     @Test
     void processingFramesAllocatesNothing() {
-        assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean);
+        assertThat(ManagementFactory.getThreadMXBean()).isInstanceOf(com.sun.management.ThreadMXBean.class);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled());
+        assertThat(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled())
+                .as("this JVM measures allocations per thread (HotSpot does)").isTrue();
         long thread = Thread.currentThread().getId();
 
         Resampler down = Resampler.down(8_000);
