@@ -41,11 +41,22 @@ public sealed interface CallCommand {
      */
     record Accept(String commandId, String callRef, Double toneHz, String prompt,
                   com.fasterxml.jackson.databind.node.ObjectNode recording,
-                  com.fasterxml.jackson.databind.node.ObjectNode transcription) implements CallCommand {
+                  com.fasterxml.jackson.databind.node.ObjectNode transcription, String stream) implements CallCommand {
 
         public Accept(String commandId, String callRef, Double toneHz, String prompt) {
-            this(commandId, callRef, toneHz, prompt, null, null);
+            this(commandId, callRef, toneHz, prompt, null, null, null);
         }
+    }
+
+    /**
+     * {@code {"type":"call.stream.start", commandId, callRef, stream: {url, protocol, …}}}: the call's audio goes to an
+     * application from now on (an active call at once, else from the pick-up).
+     */
+    record StartStream(String commandId, String callRef, String stream) implements CallCommand {
+    }
+
+    /** {@code {"type":"call.stream.stop", commandId, callRef}}: the call's stream ends; the call goes on, silent. */
+    record StopStream(String commandId, String callRef) implements CallCommand {
     }
 
     /** {@code {"type":"call.reject", commandId, callRef | callId}}: decline a user-initiated call. */
@@ -99,11 +110,21 @@ public sealed interface CallCommand {
             check(problems, callRef, commandId);
             return new Reject(commandId, callRef);
         }
+        if ("call.stream.start".equals(type)) {
+            String stream = json.has("stream") && !json.get("stream").isNull()
+                    ? stream(json.get("stream"), "stream", problems) : null;
+            if (stream == null && (!json.has("stream") || json.get("stream").isNull())) {
+                problems.add("stream is required: {url, protocol, format, parameters, headers, onClose}");
+            }
+            check(problems, callRef, commandId);
+            return new StartStream(commandId, callRef, stream);
+        }
+        if ("call.stream.stop".equals(type)) {
+            check(problems, callRef, commandId);
+            return new StopStream(commandId, callRef);
+        }
         if ("call.accept".equals(type)) {
             Media media = media(json, problems);
-            if (media.stream() != null) {
-                problems.add("media.stream is not supported on call.accept yet: only on call.initiate");
-            }
             if (media.record()) {
                 problems.add("media.record cannot be chosen on accept: an incoming call's recording is set by "
                         + "callgate.incoming.record when the call arrives");
@@ -112,10 +133,12 @@ public sealed interface CallCommand {
             var recording = dev.callgate.call.MetaCapture.read(json, "recording", problems);
             var transcription = dev.callgate.call.MetaCapture.read(json, "transcription", problems);
             check(problems, callRef, commandId);
-            return new Accept(commandId, callRef, media.toneHz(), media.prompt(), recording, transcription);
+            return new Accept(commandId, callRef, media.toneHz(), media.prompt(), recording, transcription,
+                    media.stream());
         }
         if (!"call.initiate".equals(type)) {
-            problems.add("type must be call.initiate, call.terminate, call.accept or call.reject");
+            problems.add("type must be call.initiate, call.terminate, call.accept, call.reject, call.stream.start or "
+                    + "call.stream.stop");
             throw new InvalidCommandException(valid(callRef), commandId, problems);
         }
         String phoneNumberId = text(json, "phoneNumberId");
@@ -178,72 +201,17 @@ public sealed interface CallCommand {
             problems.add("media.record is true or false");
         }
         String stream = media.has("stream") && !media.get("stream").isNull()
-                ? stream(media.get("stream"), problems) : null;
+                ? stream(media.get("stream"), "media.stream", problems) : null;
         if (stream != null && (tone != null || prompt != null)) {
             problems.add("media takes a tone, a prompt or a stream, not more than one");
         }
         return new Media(tone, prompt, recordNode != null && recordNode.asBoolean(false), stream);
     }
 
-    /**
-     * {@code media.stream}: {@code {url: ws(s)://…, protocol?: "twilio", parameters?: {name: text}, onClose?:
-     * "hangup" | "continue"}} as canonical JSON, or null with the problems added.
-     */
-    private static String stream(JsonNode stream, List<String> problems) {
-        if (!stream.isObject()) {
-            problems.add("media.stream must be an object: {url, protocol, parameters, onClose}");
-            return null;
-        }
-        int before = problems.size();
-        String url = text(stream, "url");
-        java.net.URI uri = null;
-        if (url == null) {
-            problems.add("media.stream.url is required: the application's ws:// or wss:// URL");
-        } else {
-            try {
-                uri = new java.net.URI(url);
-                new dev.callgate.stream.StreamSpec(uri, java.util.Map.of(), null);
-            } catch (java.net.URISyntaxException e) {
-                problems.add("media.stream.url is not a URL");
-            } catch (IllegalArgumentException e) {
-                problems.add("media.stream.url: " + e.getMessage());
-            }
-        }
-        String protocol = text(stream, "protocol");
-        if (protocol != null && !"twilio".equals(protocol)) {
-            problems.add("media.stream.protocol is \"twilio\" (Twilio Media Streams; \"native\" is not built yet)");
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode parameters = com.fasterxml.jackson.databind.node.JsonNodeFactory
-                .instance.objectNode();
-        JsonNode given = stream.get("parameters");
-        if (given != null && !given.isNull()) {
-            if (!given.isObject() || given.size() > 32) {
-                problems.add("media.stream.parameters is an object of at most 32 text values");
-            } else {
-                given.fields().forEachRemaining(field -> {
-                    if (!field.getValue().isTextual() || field.getValue().asText().length() > 1000
-                            || field.getKey().length() > 100) {
-                        problems.add("media.stream.parameters." + field.getKey() + " must be text (at most 1000)");
-                    } else {
-                        parameters.put(field.getKey(), field.getValue().asText());
-                    }
-                });
-            }
-        }
-        String onClose = text(stream, "onClose");
-        if (onClose != null && !"hangup".equals(onClose) && !"continue".equals(onClose)) {
-            problems.add("media.stream.onClose is \"hangup\" or \"continue\"");
-        }
-        if (problems.size() > before) {
-            return null;
-        }
-        com.fasterxml.jackson.databind.node.ObjectNode spec = com.fasterxml.jackson.databind.node.JsonNodeFactory
-                .instance.objectNode();
-        spec.put("url", url);
-        spec.put("protocol", "twilio");
-        spec.set("parameters", parameters);
-        spec.put("onClose", onClose == null ? "hangup" : onClose);
-        return spec.toString();
+    /** {@code media.stream} (or a stream command's {@code stream}) as canonical JSON, or null with the problems added. */
+    private static String stream(JsonNode stream, String field, List<String> problems) {
+        dev.callgate.stream.StreamSpec spec = dev.callgate.stream.StreamSpec.read(stream, field, problems);
+        return spec == null ? null : spec.toJson().toString();
     }
 
     private static void check(List<String> problems, String callRef, String commandId) {

@@ -160,6 +160,57 @@ public class CallsResource {
         return answer(callRef, command);
     }
 
+    @POST
+    @Path("/{callRef}/stream")
+    @Operation(summary = "Stream the call's audio to an application from now on (an active call at once, else from "
+            + "the pick-up); body: {url, protocol, format, parameters, headers, onClose} as media.stream")
+    public Uni<Response> startStream(@RestPath String callRef, JsonNode body) {
+        ObjectNode command = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        command.put("type", "call.stream.start").put("callRef", callRef);
+        command.set("stream", body);
+        return streamCommand(callRef, command, call -> call.mediaStream != null && call.state == CallState.ACTIVE
+                ? "the call is streaming already: DELETE its stream first" : null);
+    }
+
+    @DELETE
+    @Path("/{callRef}/stream")
+    @Operation(summary = "End the call's audio stream; the call goes on, silent")
+    public Uni<Response> stopStream(@RestPath String callRef) {
+        ObjectNode command = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        command.put("type", "call.stream.stop").put("callRef", callRef);
+        return streamCommand(callRef, command, call -> call.mediaStream == null ? "the call has no stream" : null);
+    }
+
+    /** 400 for a bad spec, 404 for an unknown call, 409 for an ended one or {@code conflict}'s refusal, else 202. */
+    private Uni<Response> streamCommand(String callRef, ObjectNode body,
+                                        java.util.function.Function<Call, String> conflict) {
+        CallCommand command;
+        try {
+            command = commands.read(body, "rest-" + UUID.randomUUID());
+        } catch (InvalidCommandException e) {
+            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
+                    String.join("; ", e.problems())));
+        }
+        return existing(callRef).chain(call -> {
+            if (call == null) {
+                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call",
+                        "no call with callRef " + callRef));
+            }
+            if (!call.state.live() || call.state == CallState.TERMINATING) {
+                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "call-ended",
+                        "the call has ended"));
+            }
+            String refusal = conflict.apply(call);
+            if (refusal != null) {
+                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "stream-conflict",
+                        refusal));
+            }
+            return CommandConsumer.dispatch(orchestrator, command)
+                    .replaceWith(Response.accepted(Map.of("callRef", callRef, "commandId", command.commandId()))
+                            .build());
+        });
+    }
+
     /** 404 for an unknown call, 409 for one that is not an incoming call waiting for an answer, else 202. */
     private Uni<Response> answer(String callRef, ObjectNode body) {
         CallCommand command;

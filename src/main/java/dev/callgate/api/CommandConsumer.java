@@ -119,7 +119,13 @@ public class CommandConsumer {
         }
         if (command instanceof CallCommand.Accept accept) {
             return orchestrator.accept(accept.commandId(), accept.callRef(), accept.toneHz(), accept.prompt(),
-                    accept.recording(), accept.transcription());
+                    accept.recording(), accept.transcription(), accept.stream());
+        }
+        if (command instanceof CallCommand.StartStream start) {
+            return orchestrator.startStream(start.commandId(), start.callRef(), start.stream());
+        }
+        if (command instanceof CallCommand.StopStream stop) {
+            return orchestrator.stopStream(stop.commandId(), stop.callRef());
         }
         if (command instanceof CallCommand.Reject reject) {
             return orchestrator.reject(reject.commandId(), reject.callRef());

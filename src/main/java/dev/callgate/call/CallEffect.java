@@ -28,6 +28,17 @@ public sealed interface CallEffect {
     record PlayMedia() implements CallEffect {
     }
 
+    /**
+     * Media: the call's audio goes to its application's stream from now on (a {@code call.stream.start} on an active
+     * call); the orchestrator decides it, not the state machine.
+     */
+    record StartStream() implements CallEffect {
+    }
+
+    /** Media: the call's stream ends ({@code call.stream.stop}); the call goes on, silent. */
+    record StopStream() implements CallEffect {
+    }
+
     /** Media: close the PeerConnection and every native object of the call. */
     record CloseMedia() implements CallEffect {
     }

@@ -11,10 +11,24 @@ public enum CallEventType {
      * Meta's terminate webhook arrived after the call had already ended (the terminate grace ran out, the broker or
      * the database was away): what Meta said — status, billed duration, times — beside Callgate's final outcome.
      */
-    RECONCILED;
+    RECONCILED,
+    /** The call's audio stream to an application opened: stream id, URL (no query), protocol, format. */
+    STREAM_STARTED("stream.started"),
+    /** The call's audio stream ended, with the reason (call_ended, stopped, application_closed, …). */
+    STREAM_STOPPED("stream.stopped");
+
+    private final String suffix;
+
+    CallEventType() {
+        this.suffix = null;
+    }
+
+    CallEventType(String suffix) {
+        this.suffix = suffix;
+    }
 
     /** The CloudEvents {@code type}. */
     public String cloudEventType() {
-        return "dev.callgate.call." + name().toLowerCase(java.util.Locale.ROOT);
+        return "dev.callgate.call." + (suffix != null ? suffix : name().toLowerCase(java.util.Locale.ROOT));
     }
 }

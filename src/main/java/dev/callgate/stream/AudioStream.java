@@ -1,9 +1,10 @@
 package dev.callgate.stream;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.callgate.media.AudioBridge;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -11,18 +12,18 @@ import io.vertx.core.http.WebSocketConnectOptions;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One call's audio streamed to an application over WebSocket in Twilio's Media Streams protocol
- * ({@link TwilioMessages}): Callgate connects, sends {@code connected} and {@code start}, then the user's audio as
- * μ-law 8000 Hz {@code media} messages of 20 ms; the application's {@code media} is played to the user through a
- * {@link PlaybackQueue}, its {@code mark}s are echoed once the audio before them was played, {@code clear} drops what
- * is queued at once. As an {@link AudioBridge} it sits between the call's media threads and the socket: nothing on the
- * media threads waits for the network — a frame the socket cannot take right away is dropped and counted.
+ * One call's audio streamed to an application over WebSocket, in the spec's protocol ({@link TwilioProtocol},
+ * {@link NativeProtocol}): Callgate connects, sends the protocol's opening messages, then the user's audio in 20 ms
+ * frames at the stream's rate; the application's audio is played to the user through a {@link PlaybackQueue}, its
+ * marks are echoed once the audio before them was played, {@code clear} drops what is queued at once, {@code hangup}
+ * (native) asks for the call to end. As an {@link AudioBridge} it sits between the call's media threads and the
+ * socket: nothing on the media threads waits for the network — a frame the socket cannot take right away (a slow
+ * application) is dropped and counted, and what the application sends beyond the queue's bound is dropped and counted.
  *
  * <p>Threads: {@link #heard} runs on the remote track's sink thread (the only user of the down-sampler and the
  * outgoing buffer), {@link #fill} on the audio module's thread (the queue is thread-safe), the socket's handlers on its
@@ -31,101 +32,148 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class AudioStream implements AudioBridge {
 
     private static final Logger LOG = Logger.getLogger(AudioStream.class);
-    /** 20 ms of μ-law at 8 kHz: what each {@code media} message carries, as Twilio sends it. */
-    static final int CHUNK = 160;
     private static final int CALL_RATE = 48_000;
-    private static final int STREAM_RATE = 8_000;
+    /** 20 ms at the call's rate: the unit the drop counters count in. */
+    private static final double FRAME_48K = CALL_RATE / 50.0;
+    /** The most the socket's own write queue holds before frames are dropped (≈ 1 s of 24 kHz PCM). */
+    static final int WRITE_QUEUE_BYTES = 48 * 1024;
+    /** The longest a closing stream waits for the application to take its last messages. */
+    static final long CLOSE_DEADLINE_MILLIS = 2000;
 
     /** What the call's side learns of the stream. */
     public interface Listener {
         /** The application closed the stream, or the connection broke, while the call was up. */
         void closed(String reason);
+
+        /** The application asked to end the call (native {@code hangup}). */
+        void hangupRequested();
+    }
+
+    /** Where dropped audio is counted, in 20 ms frames. */
+    public record Drops(Counter toApplication, Counter fromApplication) {
     }
 
     private final Vertx vertx;
-    private final ObjectMapper mapper;
     private final StreamSpec spec;
+    private final StreamProtocol protocol;
     private final String callRef;
-    private final TwilioMessages messages;
     private final Listener listener;
+    private final Drops drops;
     private final PlaybackQueue playback;
-    private final Resampler down = Resampler.of(CALL_RATE, STREAM_RATE);
-    private final Resampler up = Resampler.of(STREAM_RATE, CALL_RATE);
-    private final short[] down8k = new short[CALL_RATE / 100];
-    private final short[] pending = new short[CHUNK * 4];
+    private final int rate;
+    private final int ratio;
+    private final int chunk;
+    private final Resampler down;
+    private final Resampler up;
+    private final short[] downBuffer;
+    private final short[] pending;
     private int pendingCount;
-    private final byte[] mulaw = new byte[CHUNK];
-    private short[] decoded = new short[CHUNK];
-    private short[] up48k = new short[CHUNK * 6];
+    private short[] upBuffer = new short[CALL_RATE / 10];
     private final AtomicBoolean open = new AtomicBoolean();
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicLong droppedFrames = new AtomicLong();
+    private final AtomicLong droppedPlayback = new AtomicLong();
     private final long startedAt = System.nanoTime();
     private volatile WebSocket socket;
     private WebSocketClient client;
 
-    /**
-     * @param accountSid the business number's id ({@code start.accountSid})
-     * @param maxQueued  the longest the application's audio may queue before it is dropped
-     */
-    public AudioStream(Vertx vertx, ObjectMapper mapper, StreamSpec spec, String callRef, String accountSid,
-                       Duration maxQueued, Listener listener) {
+    /** @param maxQueued the longest the application's audio may queue before it is dropped */
+    AudioStream(Vertx vertx, StreamSpec spec, StreamProtocol protocol, String callRef, Duration maxQueued,
+                Drops drops, Listener listener) {
         this.vertx = vertx;
-        this.mapper = mapper;
         this.spec = spec;
+        this.protocol = protocol;
         this.callRef = callRef;
         this.listener = listener;
-        this.messages = new TwilioMessages(mapper, TwilioMessages.newStreamSid(), callRef, accountSid);
+        this.drops = drops;
+        this.rate = protocol.sampleRate();
+        this.ratio = CALL_RATE / rate;
+        this.chunk = rate / 50;
+        this.down = Resampler.of(CALL_RATE, rate);
+        this.up = Resampler.of(rate, CALL_RATE);
+        this.downBuffer = new short[CALL_RATE / 100 / ratio + 1];
+        this.pending = new short[chunk];
         this.playback = new PlaybackQueue((int) Math.max(CALL_RATE / 50, maxQueued.toMillis() * CALL_RATE / 1000),
                 this::markPlayed);
     }
 
-    public String streamSid() {
-        return messages.streamSid();
+    /** A stream of the spec's protocol for this call. */
+    public static AudioStream of(Vertx vertx, com.fasterxml.jackson.databind.ObjectMapper mapper, StreamSpec spec,
+                                 StreamCall call, Duration maxQueued, Drops drops, Listener listener) {
+        StreamProtocol protocol = spec.protocol() == StreamSpec.Protocol.NATIVE
+                ? new NativeProtocol(mapper, call, spec.parameters(), spec.sampleRate())
+                : new TwilioProtocol(mapper, call, spec.parameters());
+        return new AudioStream(vertx, spec, protocol, call.callRef(), maxQueued, drops, listener);
     }
 
-    /** Connects and sends {@code connected} and {@code start}; fails when the application cannot be reached in time. */
+    /** The id the application knows the stream by ({@code streamSid} / {@code streamId}). */
+    public String streamId() {
+        return protocol.streamId();
+    }
+
+    /**
+     * Connects (with {@code headers} on the upgrade request — never logged) and sends the protocol's opening
+     * messages; fails when the application cannot be reached in time.
+     */
     public Future<Void> open(Duration connectTimeout, Map<String, String> headers) {
         client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setConnectTimeout((int) connectTimeout.toMillis()).setSsl(spec.secure())
-                .setMaxFrameSize(1 << 20).setMaxMessageSize(4 << 20));
+                .setMaxFrameSize(1 << 20).setMaxMessageSize(4 << 20).setSendBufferSize(32 * 1024)
+                .setClosingTimeout(1)); // seconds: a close handshake the application does not answer, then cut
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(spec.url().getHost())
                 .setPort(spec.port()).setURI(spec.requestUri()).setSsl(spec.secure())
                 .setTimeout(connectTimeout.toMillis());
         headers.forEach(options::addHeader);
         return client.connect(options).map(ws -> {
             socket = ws;
-            ws.textMessageHandler(this::onMessage);
+            ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
+            ws.textMessageHandler(this::onText);
+            ws.binaryMessageHandler(this::onBinary);
             ws.closeHandler(v -> onClosed("the application closed the stream"));
             ws.exceptionHandler(e -> LOG.warnf("call %s: stream to %s: %s", callRef, spec.safeUrl(), e.toString()));
-            ws.writeTextMessage(messages.connected());
-            ws.writeTextMessage(messages.start(List.of("inbound"), spec.parameters()));
+            protocol.opened(ws);
             open.set(true);
-            LOG.infof("call %s: streaming to %s (stream %s)", callRef, spec.safeUrl(), messages.streamSid());
+            LOG.infof("call %s: streaming to %s (%s, %s, stream %s)", callRef, spec.safeUrl(),
+                    spec.protocol().name().toLowerCase(java.util.Locale.ROOT), spec.format(), protocol.streamId());
             return (Void) null;
         });
     }
 
-    /** Sends {@code stop} and closes the socket; the listener is not told (the call's side closed it). */
-    public Future<Void> close() {
+    /**
+     * Sends the protocol's closing message and closes the socket; the listener is not told (the call's side closed
+     * it). An application that does not read (its socket full) is cut after {@link #CLOSE_DEADLINE_MILLIS}.
+     */
+    public Future<Void> close(String reason) {
         closing.set(true);
         WebSocket ws = socket;
         open.set(false);
         if (ws == null || ws.isClosed()) {
             return client == null ? Future.succeededFuture() : client.close();
         }
-        return ws.writeTextMessage(messages.stop()).transform(ar -> ws.close())
-                .transform(ar -> client.close()).recover(e -> Future.succeededFuture());
+        io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+        long deadline = vertx.setTimer(CLOSE_DEADLINE_MILLIS, t -> {
+            LOG.infof("call %s: the application did not take the stream's end in time; connection cut (stream %s)",
+                    callRef, protocol.streamId());
+            client.close(); // the connection closed without waiting for the application to read
+
+            closed.tryComplete();
+        });
+        protocol.stop(ws, reason).transform(ar -> ws.close()).transform(ar -> client.close())
+                .onComplete(ar -> {
+                    vertx.cancelTimer(deadline);
+                    closed.tryComplete();
+                });
+        return closed.future();
     }
 
-    /** Frames of the user's audio dropped because the socket could not take them. */
+    /** 20 ms frames of the user's audio dropped because the socket could not take them (a slow application). */
     public long droppedFrames() {
         return droppedFrames.get();
     }
 
-    /** Samples of the application's audio dropped because its queue was full. */
-    public long droppedPlaybackSamples() {
-        return playback.droppedSamples();
+    /** 20 ms frames of the application's audio dropped because its queue was full. */
+    public long droppedPlaybackFrames() {
+        return droppedPlayback.get();
     }
 
     @Override
@@ -134,17 +182,18 @@ public final class AudioStream implements AudioBridge {
             return;
         }
         int offset = 0;
+        int step = (downBuffer.length - 1) * ratio;
         while (offset < samples) {
-            int len = Math.min(down8k.length * (CALL_RATE / STREAM_RATE), samples - offset);
-            int n = down.process(pcm, offset, len, down8k, 0);
+            int len = Math.min(step, samples - offset);
+            int n = down.process(pcm, offset, len, downBuffer, 0);
             offset += len;
             int copied = 0;
             while (copied < n) {
-                int take = Math.min(n - copied, CHUNK - pendingCount);
-                System.arraycopy(down8k, copied, pending, pendingCount, take);
+                int take = Math.min(n - copied, chunk - pendingCount);
+                System.arraycopy(downBuffer, copied, pending, pendingCount, take);
                 pendingCount += take;
                 copied += take;
-                if (pendingCount == CHUNK) {
+                if (pendingCount == chunk) {
                     send();
                     pendingCount = 0;
                 }
@@ -156,11 +205,12 @@ public final class AudioStream implements AudioBridge {
         WebSocket ws = socket;
         if (ws == null || ws.writeQueueFull()) {
             droppedFrames.incrementAndGet();
+            if (drops != null) {
+                drops.toApplication().increment();
+            }
             return;
         }
-        MuLaw.encode(pending, 0, CHUNK, mulaw, 0);
-        long timestamp = (System.nanoTime() - startedAt) / 1_000_000;
-        ws.writeTextMessage(messages.media("inbound", mulaw, 0, CHUNK, timestamp));
+        protocol.audio(ws, pending, chunk, (System.nanoTime() - startedAt) / 1_000_000);
     }
 
     @Override
@@ -168,45 +218,69 @@ public final class AudioStream implements AudioBridge {
         playback.pull(out, 0, samples);
     }
 
-    private void onMessage(String text) {
-        TwilioMessages.Inbound message;
+    private void onText(String text) {
+        StreamMessage message;
         try {
-            message = TwilioMessages.read(mapper, text);
+            message = protocol.readText(text);
         } catch (IllegalArgumentException e) {
             LOG.warnf("call %s: stream message ignored: %s", callRef, e.getMessage());
             return;
         }
-        if (message instanceof TwilioMessages.Media media) {
-            play(media.mulaw());
-        } else if (message instanceof TwilioMessages.Mark mark) {
+        handle(message);
+    }
+
+    private void onBinary(Buffer data) {
+        StreamMessage message;
+        try {
+            message = protocol.readBinary(data);
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("call %s: stream message ignored: %s", callRef, e.getMessage());
+            return;
+        }
+        handle(message);
+    }
+
+    private void handle(StreamMessage message) {
+        if (message instanceof StreamMessage.Audio audio) {
+            play(audio.pcm(), audio.samples());
+        } else if (message instanceof StreamMessage.Mark mark) {
             playback.mark(mark.name());
-        } else if (message instanceof TwilioMessages.Clear) {
+        } else if (message instanceof StreamMessage.Clear) {
             playback.clear().forEach(this::markPlayed);
+        } else if (message instanceof StreamMessage.Hangup && open.get() && !closing.get()) {
+            LOG.infof("call %s: the application asked to hang up (stream %s)", callRef, protocol.streamId());
+            listener.hangupRequested();
         }
     }
 
-    /** μ-law 8 kHz from the application → 48 kHz into the playback queue. */
-    private void play(byte[] audio) {
-        if (decoded.length < audio.length) {
-            decoded = new short[audio.length];
-            up48k = new short[audio.length * (CALL_RATE / STREAM_RATE)];
+    /** The application's audio at the stream's rate → 48 kHz into the playback queue. */
+    private void play(short[] pcm, int samples) {
+        if (upBuffer.length < samples * ratio) {
+            upBuffer = new short[samples * ratio];
         }
-        MuLaw.decode(audio, 0, audio.length, decoded, 0);
-        int n = up.process(decoded, 0, audio.length, up48k, 0);
-        playback.enqueue(up48k, 0, n);
+        int n = up.process(pcm, 0, samples, upBuffer, 0);
+        int taken = playback.enqueue(upBuffer, 0, n);
+        if (taken < n) {
+            long before = droppedPlayback.get();
+            long after = (long) ((playback.droppedSamples()) / FRAME_48K);
+            droppedPlayback.set(after);
+            if (drops != null && after > before) {
+                drops.fromApplication().increment(after - before);
+            }
+        }
     }
 
     private void markPlayed(String name) {
         WebSocket ws = socket;
         if (ws != null && !ws.isClosed()) {
-            ws.writeTextMessage(messages.mark(name));
+            protocol.markPlayed(ws, name);
         }
     }
 
     private void onClosed(String reason) {
         boolean wasOpen = open.getAndSet(false);
         if (wasOpen && !closing.get()) {
-            LOG.infof("call %s: %s (stream %s)", callRef, reason, messages.streamSid());
+            LOG.infof("call %s: %s (stream %s)", callRef, reason, protocol.streamId());
             listener.closed(reason);
         }
     }

@@ -15,7 +15,8 @@ import java.util.Map;
  * {@code mark}, {@code clear}). Audio is μ-law at 8000 Hz mono, base64 in {@code payload}.
  *
  * <p>One instance per stream: it numbers the messages it writes ({@code sequenceNumber} from 1, {@code chunk} from 1).
- * {@code callSid} is the call's reference, {@code accountSid} the business number's id. Not thread-safe: one writer.
+ * {@code callSid} is the call's reference, {@code accountSid} the business number's id. Thread-safe: the user's audio
+ * and the application's played marks are written from different threads, numbered from one counter.
  */
 public final class TwilioMessages {
 
@@ -28,8 +29,8 @@ public final class TwilioMessages {
     private final String streamSid;
     private final String callSid;
     private final String accountSid;
-    private long sequence;
-    private long chunk;
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong chunk = new java.util.concurrent.atomic.AtomicLong();
 
     public TwilioMessages(ObjectMapper mapper, String streamSid, String callSid, String accountSid) {
         this.mapper = mapper;
@@ -74,9 +75,10 @@ public final class TwilioMessages {
         ObjectNode m = numbered("media");
         ObjectNode media = m.putObject("media");
         media.put("track", track);
-        media.put("chunk", Long.toString(++chunk));
+        media.put("chunk", Long.toString(chunk.incrementAndGet()));
         media.put("timestamp", Long.toString(timestampMillis));
-        media.put("payload", Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(mulaw, off, off + len)));
+        media.put("payload", Base64.getEncoder().encodeToString(off == 0 && len == mulaw.length ? mulaw
+                : java.util.Arrays.copyOfRange(mulaw, off, off + len)));
         m.put("streamSid", streamSid);
         return m.toString();
     }
@@ -102,7 +104,7 @@ public final class TwilioMessages {
     private ObjectNode numbered(String event) {
         ObjectNode m = mapper.createObjectNode();
         m.put("event", event);
-        m.put("sequenceNumber", Long.toString(++sequence));
+        m.put("sequenceNumber", Long.toString(sequence.incrementAndGet()));
         return m;
     }
 

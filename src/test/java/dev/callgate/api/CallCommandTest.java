@@ -98,7 +98,7 @@ class CallCommandTest {
                 });
         assertThatThrownBy(() -> parse("{\"type\":\"call.dance\",\"commandId\":\"d\",\"callRef\":\"x\"}"))
                 .isInstanceOfSatisfying(InvalidCommandException.class, e -> assertThat(e.problems())
-                        .anyMatch(p -> p.contains("call.accept or call.reject")));
+                        .anyMatch(p -> p.contains("call.accept, call.reject")));
     }
 
     @Test
@@ -115,7 +115,13 @@ class CallCommandTest {
         for (String bad : List.of(
                 "{\"url\":\"https://agent.example.com\"}",
                 "{\"url\":\"wss://user:pw@agent.example.com\"}",
-                "{\"url\":\"wss://agent.example.com\",\"protocol\":\"native\"}",
+                "{\"url\":\"wss://agent.example.com\",\"protocol\":\"sip\"}",
+                "{\"url\":\"wss://agent.example.com\",\"protocol\":\"native\",\"format\":\"mulaw_8000\"}",
+                "{\"url\":\"wss://agent.example.com\",\"format\":\"pcm_16000\"}",
+                "{\"url\":\"wss://agent.example.com\",\"tracks\":[\"both\"]}",
+                "{\"url\":\"wss://agent.example.com\",\"headers\":{\"Host\":\"evil\"}}",
+                "{\"url\":\"wss://agent.example.com\",\"headers\":{\"Sec-WebSocket-Key\":\"x\"}}",
+                "{\"url\":\"wss://agent.example.com\",\"headers\":{\"X-Ok\":\"line\\nbreak\"}}",
                 "{\"url\":\"wss://agent.example.com\",\"onClose\":\"maybe\"}",
                 "{\"url\":\"wss://agent.example.com\",\"parameters\":{\"n\":1}}",
                 "{}")) {
@@ -127,5 +133,27 @@ class CallCommandTest {
         assertThatThrownBy(() -> parse("""
                 {"type":"call.initiate","commandId":"s3","callRef":"r3","phoneNumberId":"1065","to":"4915112345678",
                  "media":{"tone":440,"stream":{"url":"wss://agent.example.com"}}}""")).hasMessageContaining("not more than one");
+    }
+
+    @Test
+    void aNativeStreamWithHeadersOnAcceptAndTheStreamCommandsAreRead() throws Exception {
+        CallCommand.Accept accept = (CallCommand.Accept) parse("""
+                {"type":"call.accept","commandId":"a1","callId":"wacid.HBgLMTIzNDU2Nzg5MDEVAgARGBI0QTdCQUMzQjVEQUY2NTA2NUQA+/=",
+                 "media":{"stream":{"url":"wss://agent.example.com/ws","protocol":"native","format":"pcm_24000",
+                 "tracks":["inbound"],"headers":{"Authorization":"Bearer t0k3n"},"onClose":"continue"}}}""");
+        JsonNode spec = json.readTree(accept.stream());
+        assertThat(spec.path("protocol").asText()).isEqualTo("native");
+        assertThat(spec.path("format").asText()).isEqualTo("pcm_24000");
+        assertThat(spec.path("headers").path("Authorization").asText()).isEqualTo("Bearer t0k3n");
+        assertThat(spec.path("onClose").asText()).isEqualTo("continue");
+        assertThat(json.readTree(((CallCommand.StartStream) parse("""
+                {"type":"call.stream.start","commandId":"s1","callRef":"r1",
+                 "stream":{"url":"ws://10.0.0.7:8080/agent","protocol":"native"}}""")).stream()).path("format").asText())
+                .as("native's default").isEqualTo("pcm_16000");
+        assertThat(parse("""
+                {"type":"call.stream.stop","commandId":"s2","callRef":"r1"}""")).isEqualTo(
+                new CallCommand.StopStream("s2", "r1"));
+        assertThatThrownBy(() -> parse("""
+                {"type":"call.stream.start","commandId":"s3","callRef":"r1"}""")).hasMessageContaining("stream is required");
     }
 }

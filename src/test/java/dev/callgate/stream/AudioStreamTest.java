@@ -47,7 +47,14 @@ class AudioStreamTest {
     /** Every text frame the application received, as JSON. */
     private final List<JsonNode> received = new CopyOnWriteArrayList<>();
     private final List<String> closedReasons = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger hangups = new java.util.concurrent.atomic.AtomicInteger();
+    /** Every binary frame the application received (native audio). */
+    private final List<io.vertx.core.buffer.Buffer> binary = new CopyOnWriteArrayList<>();
+    private final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    private final AudioStream.Drops drops = new AudioStream.Drops(registry.counter("to"), registry.counter("from"));
     private volatile ServerWebSocket application;
+    private volatile io.vertx.core.MultiMap upgradeHeaders;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -63,7 +70,7 @@ class AudioStreamTest {
     @AfterEach
     void tearDown() throws Exception {
         if (stream != null) {
-            stream.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            stream.close("call_ended").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         }
         phone.close();
         pool.shutdown();
@@ -75,10 +82,21 @@ class AudioStreamTest {
 
     /** Starts the application; {@code onMessage} sees each message it receives (and may answer on the socket). */
     private URI application(BiConsumer<ServerWebSocket, JsonNode> onMessage) throws Exception {
+        return application(new io.vertx.core.http.HttpServerOptions(), onMessage, (ws, data) -> {
+        });
+    }
+
+    private URI application(io.vertx.core.http.HttpServerOptions options, BiConsumer<ServerWebSocket, JsonNode> onMessage,
+                            BiConsumer<ServerWebSocket, io.vertx.core.buffer.Buffer> onBinary) throws Exception {
         // the upgrade taken explicitly from the request (a server with only a webSocketHandler answers nothing once
         // Quarkus tests ran in the same JVM)
-        server = vertx.createHttpServer().requestHandler(request -> request.toWebSocket().onSuccess(ws -> {
+        server = vertx.createHttpServer(options).requestHandler(request -> request.toWebSocket().onSuccess(ws -> {
             application = ws;
+            upgradeHeaders = request.headers();
+            ws.binaryMessageHandler(data -> {
+                binary.add(data);
+                onBinary.accept(ws, data);
+            });
             ws.textMessageHandler(text -> {
                 try {
                     JsonNode message = JSON.readTree(text);
@@ -94,10 +112,27 @@ class AudioStreamTest {
         return URI.create("ws://127.0.0.1:" + port + "/agent?token=secret");
     }
 
+    private static final StreamCall CALL = new StreamCall("bic-7", "wacid.HBgLMTIzNDU2Nzg5MDEVAgARGBI0QTdCQUMzQjVEQUY2NTA2NUQA+/=",
+            "BUSINESS_INITIATED", "106540352242922", "4915112345678", "US.13491208655302741918", "order-77");
+
     private void streamTo(URI url) throws Exception {
-        stream = new AudioStream(vertx, JSON, new StreamSpec(url, Map.of("agent", "echo"), StreamSpec.OnClose.HANGUP),
-                "bic-7", "106540352242922", Duration.ofSeconds(10), closedReasons::add);
-        stream.open(Duration.ofSeconds(5), Map.of()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        streamTo(new StreamSpec(url, Map.of("agent", "echo"), StreamSpec.OnClose.HANGUP), Duration.ofSeconds(10));
+    }
+
+    private void streamTo(StreamSpec spec, Duration maxQueued) throws Exception {
+        stream = AudioStream.of(vertx, JSON, spec, CALL, maxQueued, drops, new AudioStream.Listener() {
+            @Override
+            public void closed(String reason) {
+                closedReasons.add(reason);
+            }
+
+            @Override
+            public void hangupRequested() {
+                hangups.incrementAndGet();
+            }
+        });
+        stream.open(Duration.ofSeconds(5), spec.headers()).toCompletionStage().toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
         pool.bridge("call-s", stream).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
@@ -157,7 +192,7 @@ class AudioStreamTest {
         });
         streamTo(url);
         await().atMost(Duration.ofSeconds(5)).until(() -> application != null && received.size() >= 2);
-        String sid = stream.streamSid();
+        String sid = stream.streamId();
         application.writeTextMessage(media(sid, 1000, 600, 0.5));
         application.writeTextMessage("{\"event\":\"mark\",\"streamSid\":\"" + sid + "\",\"mark\":{\"name\":\"one\"}}");
         application.writeTextMessage(media(sid, 1000, 600, 0.5));
@@ -187,6 +222,164 @@ class AudioStreamTest {
         streamTo(url);
         await().atMost(Duration.ofSeconds(5)).until(() -> closedReasons.size() == 1);
         assertThat(closedReasons.get(0)).contains("closed");
+    }
+
+    /**
+     * Each format, both directions, through real libwebrtc: what the application receives of the user's 660 Hz keeps
+     * its frequency and level, and the application's 2500 Hz tone reaches the user.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"mulaw_8000", "pcm_16000", "pcm_24000"})
+    void eachFormatCarriesTonesBothWaysWithTheirFrequencyAndLevel(String format) throws Exception {
+        int rate = StreamSpec.FORMATS.get(format);
+        boolean twilio = rate == 8000;
+        URI url = application(new io.vertx.core.http.HttpServerOptions(), (ws, message) -> {
+        }, (ws, data) -> {
+        });
+        streamTo(new StreamSpec(url, twilio ? StreamSpec.Protocol.TWILIO : StreamSpec.Protocol.NATIVE, rate, Map.of(),
+                Map.of(), StreamSpec.OnClose.HANGUP), Duration.ofSeconds(10));
+        int frames = 50; // 1 s
+        await().atMost(Duration.ofSeconds(10)).until(() -> (twilio ? mediaMessages().size() : binary.size()) > frames + 10);
+        short[] pcm = new short[rate / 50 * frames];
+        for (int i = 0; i < frames; i++) {
+            if (twilio) {
+                List<JsonNode> media = mediaMessages();
+                byte[] chunk = Base64.getDecoder().decode(media.get(media.size() - frames + i).path("media")
+                        .path("payload").asText());
+                MuLaw.decode(chunk, 0, chunk.length, pcm, i * chunk.length);
+            } else {
+                io.vertx.core.buffer.Buffer frame = binary.get(binary.size() - frames + i);
+                assertThat(frame.length()).as("20 ms of 16-bit PCM at %d Hz", rate).isEqualTo(rate / 50 * 2);
+                for (int j = 0; j < frame.length() / 2; j++) {
+                    pcm[i * rate / 50 + j] = frame.getShortLE(j * 2);
+                }
+            }
+        }
+        double[] samples = new double[Math.min(pcm.length, dev.callgate.media.AudioMeter.WINDOW)];
+        double power = 0;
+        for (int i = 0; i < samples.length; i++) {
+            samples[i] = pcm[pcm.length - samples.length + i];
+            power += samples[i] * samples[i];
+        }
+        double levelDbfs = 10 * Math.log10(power / samples.length / (32768.0 * 32768.0));
+        assertThat(dev.callgate.media.AudioMeter.dominantHz(samples, rate)).isCloseTo(660, within(20.0));
+        // the phone's sine peaks at -12 dBFS, so its RMS level is -15.05 dBFS: Opus, the filters and μ-law keep it
+        assertThat(levelDbfs).as("RMS level of the user's tone at the application").isCloseTo(-15.05, within(1.0));
+
+        // the application's 2500 Hz, 2 s, at half scale
+        int n = rate * 2;
+        short[] tone = new short[n];
+        for (int i = 0; i < n; i++) {
+            tone[i] = (short) Math.round(0.5 * 32767 * Math.sin(2 * Math.PI * 2500 * i / rate));
+        }
+        if (twilio) {
+            byte[] mulaw = new byte[n];
+            MuLaw.encode(tone, 0, n, mulaw, 0);
+            application.writeTextMessage("{\"event\":\"media\",\"streamSid\":\"" + stream.streamId()
+                    + "\",\"media\":{\"payload\":\"" + Base64.getEncoder().encodeToString(mulaw) + "\"}}");
+        } else {
+            io.vertx.core.buffer.Buffer audio = io.vertx.core.buffer.Buffer.buffer(n * 2);
+            for (short sample : tone) {
+                audio.appendShortLE(sample);
+            }
+            application.writeBinaryMessage(audio);
+        }
+        await("2500 Hz at the phone").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .untilAsserted(() -> {
+                    dev.callgate.media.AudioStats heard = phone.received();
+                    assertThat(heard.dominantHz()).isCloseTo(2500, within(15.0));
+                    assertThat(heard.levelDbfs()).as("a half-scale sine is -9.03 dBFS RMS")
+                            .isCloseTo(-9.03, within(1.5));
+                });
+    }
+
+    @Test
+    void theNativeStartTellsTheCallAndAHangupMessageAsksToEndIt() throws Exception {
+        URI url = application((ws, message) -> {
+            if ("start".equals(message.path("event").asText())) {
+                ws.writeTextMessage("{\"event\":\"hangup\"}");
+            }
+        });
+        streamTo(new StreamSpec(url, StreamSpec.Protocol.NATIVE, 24000, Map.of("agent", "sales"),
+                Map.of("Authorization", "Bearer agent-token"), StreamSpec.OnClose.CONTINUE), Duration.ofSeconds(10));
+        await().atMost(Duration.ofSeconds(5)).until(() -> hangups.get() == 1);
+        JsonNode start = received.get(0);
+        assertThat(start.path("event").asText()).isEqualTo("start");
+        assertThat(start.path("streamId").asText()).isEqualTo(stream.streamId()).startsWith("CS");
+        assertThat(start.path("call").path("callRef").asText()).isEqualTo("bic-7");
+        assertThat(start.path("call").path("whatsappCallId").asText()).isEqualTo(CALL.whatsappCallId());
+        assertThat(start.path("call").path("direction").asText()).isEqualTo("BUSINESS_INITIATED");
+        assertThat(start.path("call").path("user").path("bsuid").asText()).isEqualTo("US.13491208655302741918");
+        assertThat(start.path("call").path("user").path("phone").asText()).isEqualTo("4915112345678");
+        assertThat(start.path("call").path("bizOpaqueCallbackData").asText()).isEqualTo("order-77");
+        assertThat(start.path("parameters").path("agent").asText()).isEqualTo("sales");
+        assertThat(start.path("format").path("sampleRate").asInt()).isEqualTo(24000);
+        assertThat(start.path("format").path("encoding").asText()).isEqualTo("pcm_s16le");
+        assertThat(upgradeHeaders.get("Authorization")).isEqualTo("Bearer agent-token");
+        // a hangup is a request: the stream stays until the call's side closes it, with a stop and its reason
+        stream.close("call_ended").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.stream()
+                .anyMatch(m -> "stop".equals(m.path("event").asText())));
+        assertThat(received.get(received.size() - 1).path("reason").asText()).isEqualTo("call_ended");
+        assertThat(closedReasons).as("the call's side closed it: not reported back").isEmpty();
+        stream = null;
+    }
+
+    @Test
+    void aSlowApplicationLosesFramesNotMemory() throws Exception {
+        // an application that stops reading: its socket buffers fill, then Callgate's bounded write queue
+        URI url = application(new io.vertx.core.http.HttpServerOptions().setReceiveBufferSize(4096),
+                (ws, message) -> {
+                }, (ws, data) -> {
+                });
+        StreamSpec spec = new StreamSpec(url, StreamSpec.Protocol.NATIVE, 24000, Map.of(), Map.of(),
+                StreamSpec.OnClose.HANGUP);
+        stream = AudioStream.of(vertx, JSON, spec, CALL, Duration.ofSeconds(1), drops, new AudioStream.Listener() {
+            @Override
+            public void closed(String reason) {
+                closedReasons.add(reason);
+            }
+
+            @Override
+            public void hangupRequested() {
+                hangups.incrementAndGet();
+            }
+        });
+        stream.open(Duration.ofSeconds(5), Map.of()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> application != null);
+        application.pause();
+        pool.bridge("call-s", stream).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> stream.droppedFrames() > 50);
+        assertThat(registry.counter("to").count()).isEqualTo((double) stream.droppedFrames(), within(5.0));
+        // dropping, not queueing: once full, (nearly) every further frame is dropped — nothing grows
+        long before = stream.droppedFrames();
+        await().atMost(Duration.ofSeconds(5)).until(() -> stream.droppedFrames() >= before + 45);
+        assertThat(closedReasons).isEmpty();
+
+        // the call ends: the stream closes within its deadline although the application never reads its stop
+        stream.close("call_ended").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        stream = null;
+        application.resume(); // the application wakes up: it finds the connection gone
+        await().atMost(Duration.ofSeconds(10)).until(() -> application.isClosed());
+    }
+
+    @Test
+    void audioBeyondTheQueuesBoundIsDroppedAndCounted() throws Exception {
+        URI url = application((ws, message) -> {
+        });
+        streamTo(new StreamSpec(url, Map.of(), StreamSpec.OnClose.HANGUP), Duration.ofSeconds(1));
+        await().atMost(Duration.ofSeconds(5)).until(() -> application != null && received.size() >= 2);
+        // 4 s at once into a 1 s queue
+        application.writeTextMessage(media(stream.streamId(), 1000, 4000, 0.5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> stream.droppedPlaybackFrames() > 0);
+        assertThat(stream.droppedPlaybackFrames()).as("about 3 s of 20 ms frames").isBetween(140L, 150L);
+        assertThat(registry.counter("from").count()).isEqualTo((double) stream.droppedPlaybackFrames());
+        assertThat(stream.queuedSamples()).isLessThanOrEqualTo(48_000);
+    }
+
+    private List<JsonNode> mediaMessages() {
+        return received.stream().filter(m -> "media".equals(m.path("event").asText())).toList();
     }
 
     private List<String> marks() {

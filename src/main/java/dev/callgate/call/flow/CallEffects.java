@@ -114,6 +114,10 @@ public class CallEffects implements MediaListener {
                     signal(call, signals, new CallSignal.MediaFailed("media_not_started"));
                 }
             });
+        } else if (effect instanceof CallEffect.StartStream && call.stream() != null) {
+            stream(call, signals);
+        } else if (effect instanceof CallEffect.StopStream) {
+            stopStream(call);
         } else if (effect instanceof CallEffect.CloseMedia) {
             close(key, call.whatsappCallId());
         }
@@ -137,14 +141,32 @@ public class CallEffects implements MediaListener {
     }
 
     /**
-     * The user picked up: the call's audio goes to its application. An application that cannot be reached fails the
-     * call ({@code stream_unreachable}) when the stream's {@code onClose} is {@code hangup}, else the call goes on,
-     * silent; one that closes the stream later hangs the call up, or not, the same way.
+     * The user picked up (or the call was accepted, or a {@code call.stream.start} came): the call's audio goes to its
+     * application. An application that cannot be reached fails the call ({@code stream_unreachable}) when the stream's
+     * {@code onClose} is {@code hangup}, else the call goes on, silent; one that closes the stream later hangs the call
+     * up, or not, the same way; a native {@code hangup} always hangs up. Each start and stop is an event.
      */
-    private void stream(CallContext call, CallSignals signals) {
+    void stream(CallContext call, CallSignals signals) {
         dev.callgate.stream.StreamSpec spec = streams.spec(call.stream());
-        streams.start(call.mediaKey(), call.callRef(), call.phoneNumberId(), spec,
-                () -> signal(call, signals, new CallSignal.HangUp())).whenComplete((ok, failure) -> {
+        dev.callgate.stream.StreamCall streamCall = new dev.callgate.stream.StreamCall(call.callRef(),
+                call.whatsappCallId(), call.direction().name(), call.phoneNumberId(), call.to(), call.recipient(),
+                call.bizOpaqueCallbackData());
+        streams.start(call.mediaKey(), streamCall, spec, new dev.callgate.stream.AudioStreams.CallSide() {
+            @Override
+            public void started(String streamId, dev.callgate.stream.StreamSpec spec) {
+                streamEvent(call, signals, dev.callgate.contract.CallEventType.STREAM_STARTED, streamId, spec, null);
+            }
+
+            @Override
+            public void stopped(String streamId, dev.callgate.stream.StreamSpec spec, String reason) {
+                streamEvent(call, signals, dev.callgate.contract.CallEventType.STREAM_STOPPED, streamId, spec, reason);
+            }
+
+            @Override
+            public void hangUp() {
+                signal(call, signals, new CallSignal.HangUp());
+            }
+        }).whenComplete((ok, failure) -> {
             if (failure == null) {
                 return;
             }
@@ -154,6 +176,28 @@ public class CallEffects implements MediaListener {
                 media.play(call.mediaKey(), MediaOptions.silence());
             }
         });
+    }
+
+    /** Ends the call's stream mid-call ({@code call.stream.stop}): the call goes on, silent. */
+    void stopStream(CallContext call) {
+        streams.stop(call.mediaKey(), dev.callgate.stream.AudioStreams.STOPPED, true);
+    }
+
+    /** A stream event for the call's consumers, retried until stored. */
+    private void streamEvent(CallContext call, CallSignals signals, dev.callgate.contract.CallEventType type,
+                             String streamId, dev.callgate.stream.StreamSpec spec, String reason) {
+        com.fasterxml.jackson.databind.node.ObjectNode extra = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode stream = extra.putObject("stream");
+        stream.put("streamId", streamId);
+        stream.put("url", spec.safeUrl());
+        stream.put("protocol", spec.protocol().name().toLowerCase(java.util.Locale.ROOT));
+        stream.put("format", spec.format());
+        if (reason != null) {
+            stream.put("reason", reason);
+        }
+        onContext(() -> storeRetry.<Void>untilStored("media", call.mediaKey(), type.cloudEventType(),
+                () -> signals.event(call.callId(), type, extra)));
     }
 
     private MediaOptions options(CallContext call) {

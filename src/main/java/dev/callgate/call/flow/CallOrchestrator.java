@@ -89,6 +89,9 @@ public class CallOrchestrator implements CallSignals {
         this.effects = effects;
         this.mapper = mapper;
         this.registry = registry;
+        // a configured incoming stream that is not valid stops the start, naming the problem
+        incomingCalls.stream().ifPresent(configured -> incomingCalls.streamOf("\u0000default"));
+        incomingCalls.streams().keySet().forEach(incomingCalls::streamOf);
     }
 
     /** The committed outcome of one step: what to run next, and webhooks released from the parking lot. */
@@ -148,17 +151,21 @@ public class CallOrchestrator implements CallSignals {
      * already ended, or is not user-initiated, gets a {@code refused} event; a repeated accept is a no-op.
      */
     public Uni<Void> accept(String commandId, String callRef, Double toneHz, String prompt) {
-        return accept(commandId, callRef, toneHz, prompt, null, null);
+        return accept(commandId, callRef, toneHz, prompt, null, null, null);
     }
 
-    /** As {@link #accept(String, String, Double, String)}, with Meta-native recording / transcription (or null). */
+    /**
+     * As {@link #accept(String, String, Double, String)}, with Meta-native recording / transcription (or null) and an
+     * audio stream to an application ({@code stream}: canonical JSON, or null for the number's default).
+     */
     public Uni<Void> accept(String commandId, String callRef, Double toneHz, String prompt,
                             com.fasterxml.jackson.databind.JsonNode recording,
-                            com.fasterxml.jackson.databind.JsonNode transcription) {
+                            com.fasterxml.jackson.databind.JsonNode transcription, String stream) {
         return answer(commandId, callRef, "call.accept", call -> {
-            if (toneHz != null || prompt != null) {
+            if (toneHz != null || prompt != null || stream != null) {
                 call.mediaToneHz = toneHz;
                 call.mediaPrompt = prompt;
+                call.mediaStream = stream;
             }
             if (recording != null) {
                 call.metaRecording = recording.toString();
@@ -168,6 +175,66 @@ public class CallOrchestrator implements CallSignals {
             }
             return new CallSignal.Accept();
         });
+    }
+
+    /**
+     * Streams a call's audio to an application from now on ({@code call.stream.start}): on an active call at once
+     * (replacing its tone, prompt or earlier stream's spec for the next start), on a call not yet picked up from the
+     * pick-up. A call that ended or is ending, or already streaming, gets a {@code refused} event.
+     */
+    public Uni<Void> startStream(String commandId, String callRef, String stream) {
+        return run(() -> remember(commandId, callRef, "call.stream.start").chain(fresh -> !fresh
+                ? Uni.createFrom().item(Step.NONE)
+                : Call.findByRef(callRef).chain(call -> {
+                    String refusal = call == null ? "no call with this callRef"
+                            : !call.state.live() || call.state == CallState.TERMINATING ? "the call has ended"
+                            : call.mediaStream != null && call.state == CallState.ACTIVE
+                            ? "the call is streaming already: call.stream.stop first" : null;
+                    if (refusal != null) {
+                        return outbox.refused(callRef, commandId, "call.stream.start: " + refusal, Instant.now())
+                                .replaceWith(Step.NONE);
+                    }
+                    call.mediaStream = stream;
+                    call.mediaToneHz = null;
+                    call.mediaPrompt = null;
+                    LOG.infof("call %s (%s): stream requested (%s)", call.callRef, call.whatsappCallId,
+                            call.state == CallState.ACTIVE ? "now" : "from the pick-up");
+                    return call.state == CallState.ACTIVE ? mediaStep(call, new CallEffect.StartStream())
+                            : Panache.getSession().chain(s -> s.flush()).replaceWith(Step.NONE);
+                })));
+    }
+
+    /**
+     * Ends a call's stream ({@code call.stream.stop}); the call goes on, silent. A call without a stream, or ended,
+     * gets a {@code refused} event.
+     */
+    public Uni<Void> stopStream(String commandId, String callRef) {
+        return run(() -> remember(commandId, callRef, "call.stream.stop").chain(fresh -> !fresh
+                ? Uni.createFrom().item(Step.NONE)
+                : Call.findByRef(callRef).chain(call -> {
+                    String refusal = call == null ? "no call with this callRef"
+                            : !call.state.live() || call.state == CallState.TERMINATING ? "the call has ended"
+                            : call.mediaStream == null ? "the call has no stream" : null;
+                    if (refusal != null) {
+                        return outbox.refused(callRef, commandId, "call.stream.stop: " + refusal, Instant.now())
+                                .replaceWith(Step.NONE);
+                    }
+                    call.mediaStream = null;
+                    LOG.infof("call %s (%s): stream stop requested", call.callRef, call.whatsappCallId);
+                    if (call.state != CallState.ACTIVE) {
+                        call.mediaToneHz = 0.0; // picked up later: silence, not the default tone
+                        return Panache.getSession().chain(s -> s.flush()).replaceWith(Step.NONE);
+                    }
+                    return mediaStep(call, new CallEffect.StopStream());
+                })));
+    }
+
+    /** A media effect decided outside the state machine: run here after the commit, or routed to the media owner. */
+    private Uni<Step> mediaStep(Call call, CallEffect effect) {
+        return Panache.getSession().chain(s -> s.flush()).chain(() -> mediaCommands.elsewhere(call)
+                ? mediaCommands.route(call, effect).replaceWith(Step.NONE)
+                : Uni.createFrom().item(new Step(CallContext.of(call, Instant.now()), List.of(effect), List.of(),
+                List.of())));
     }
 
     /** Decline a user-initiated call (command or REST); as {@link #accept}. */
@@ -200,6 +267,13 @@ public class CallOrchestrator implements CallSignals {
     public Uni<Void> signal(UUID callId, CallSignal signal) {
         return run(() -> Call.<Call>findById(callId).chain(call -> call == null
                 ? Uni.createFrom().item(Step.NONE) : transition(call, signal)));
+    }
+
+    @Override
+    public Uni<Void> event(UUID callId, dev.callgate.contract.CallEventType type,
+                           com.fasterxml.jackson.databind.node.ObjectNode extra) {
+        return run(() -> Call.<Call>findById(callId).chain(call -> call == null ? Uni.createFrom().item(Step.NONE)
+                : outbox.add(call, type, Instant.now(), extra).replaceWith(Step.NONE)));
     }
 
     /**
@@ -416,6 +490,8 @@ public class CallOrchestrator implements CallSignals {
         call.ctaPayload = item.path("cta_payload").asText(null);
         call.mediaToneHz = incomingCalls.toneHz().isPresent() ? incomingCalls.toneHz().getAsDouble() : null;
         call.mediaPrompt = incomingCalls.prompt().orElse(null);
+        call.mediaStream = incomingCalls.streamOf(call.phoneNumberId).map(spec -> spec.toJson().toString())
+                .orElse(null);
         call.mediaRecord = incomingCalls.record();
         if (call.mediaRecord) {
             call.recordingPath = media.recordingPath(call.callRef).toString();

@@ -17,4 +17,11 @@ public interface CallSignals {
 
     /** The result of a durable Cloud API effect: its row marked done and its signal (if any) applied, in one transaction. */
     Uni<Void> effectDone(UUID callId, long effectId, CallSignal signal, String result);
+
+    /**
+     * An event about a known call that changes no state (its audio stream started or stopped), written to the outbox
+     * in its own transaction with the call as it stands and {@code extra} fields.
+     */
+    Uni<Void> event(UUID callId, dev.callgate.contract.CallEventType type,
+                    com.fasterxml.jackson.databind.node.ObjectNode extra);
 }

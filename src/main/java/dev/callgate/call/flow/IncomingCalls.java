@@ -34,7 +34,66 @@ public interface IncomingCalls {
     @WithDefault("false")
     boolean record();
 
+    /**
+     * The audio stream an accepted incoming call goes to, for numbers without one in {@link #streams()}
+     * ({@code CALLGATE_INCOMING_STREAM_URL}, {@code _PROTOCOL}, …): with auto-accept, a voice agent answers every
+     * user-initiated call. A {@code call.accept} with its own {@code media} replaces it.
+     */
+    Optional<StreamDefault> stream();
+
+    /** Per business phone-number id: {@code callgate.incoming.streams."<phone-number-id>".url=wss://…}. */
+    Map<String, StreamDefault> streams();
+
+    /** A configured stream: the fields of a command's {@code media.stream}. */
+    interface StreamDefault {
+        /** The application's ws:// or wss:// URL. */
+        String url();
+
+        /** {@code twilio} or {@code native}. */
+        @WithDefault("twilio")
+        String protocol();
+
+        /** {@code mulaw_8000} (twilio); {@code pcm_16000} (native's default) or {@code pcm_24000}. */
+        Optional<String> format();
+
+        /** {@code hangup} or {@code continue}. */
+        @WithDefault("hangup")
+        String onClose();
+
+        /** Handed to the application in {@code start}. */
+        Map<String, String> parameters();
+
+        /** Added to the WebSocket upgrade (e.g. {@code Authorization}); never logged. */
+        Map<String, String> headers();
+    }
+
     default AnswerPolicy policyOf(String phoneNumberId) {
         return policies().getOrDefault(phoneNumberId, policy());
+    }
+
+    /**
+     * The stream configured for this number's incoming calls, if any.
+     *
+     * @throws IllegalArgumentException when the configured stream is not valid (checked at start-up)
+     */
+    default Optional<dev.callgate.stream.StreamSpec> streamOf(String phoneNumberId) {
+        StreamDefault configured = streams().get(phoneNumberId);
+        String name = "callgate.incoming.streams.\"" + phoneNumberId + "\"";
+        if (configured == null) {
+            configured = stream().orElse(null);
+            name = "callgate.incoming.stream";
+        }
+        if (configured == null) {
+            return Optional.empty();
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode json = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        json.put("url", configured.url());
+        json.put("protocol", configured.protocol());
+        configured.format().ifPresent(format -> json.put("format", format));
+        json.put("onClose", configured.onClose());
+        configured.parameters().forEach(json.putObject("parameters")::put);
+        configured.headers().forEach(json.putObject("headers")::put);
+        return Optional.of(dev.callgate.stream.StreamSpec.read(json, name));
     }
 }

@@ -44,7 +44,8 @@ public class MediaCommands {
     static boolean needsMedia(CallEffect effect) {
         return effect instanceof CallEffect.ApplyAnswer || effect instanceof CallEffect.PlayMedia
                 || effect instanceof CallEffect.CloseMedia || effect instanceof CallEffect.CreateOffer
-                || effect instanceof CallEffect.CreateAnswer;
+                || effect instanceof CallEffect.CreateAnswer || effect instanceof CallEffect.StartStream
+                || effect instanceof CallEffect.StopStream;
     }
 
     /** Whether effects of this call's media must go to another instance. */
@@ -138,6 +139,8 @@ public class MediaCommands {
             case "PlayMedia" -> new CallEffect.PlayMedia();
             case "CreateOffer" -> new CallEffect.CreateOffer();
             case "CreateAnswer" -> new CallEffect.CreateAnswer(command.sdp());
+            case "StartStream" -> new CallEffect.StartStream();
+            case "StopStream" -> new CallEffect.StopStream();
             default -> new CallEffect.CloseMedia();
         };
         Call call = command.call();
