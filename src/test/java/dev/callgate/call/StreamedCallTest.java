@@ -44,15 +44,36 @@ class StreamedCallTest {
     @Inject
     Vertx vertx;
 
+    /** The number whose incoming calls go to the agent on {@link #AGENT_PORT} (test profile, native 24 kHz). */
+    static final String AGENT_NUMBER = "106540352242944";
+    static final int AGENT_PORT = 18599;
+    private static final dev.callgate.stream.StreamSignature SIGNATURE =
+            new dev.callgate.stream.StreamSignature("test-stream-secret");
+
     private HttpServer agent;
     private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+    private final List<String> upgrades = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger binaryFrames = new java.util.concurrent.atomic.AtomicInteger();
     private volatile ServerWebSocket socket;
 
     @BeforeEach
     void startAgent() throws Exception {
         SimulatorAdminClient.reset();
-        agent = vertx.createHttpServer().requestHandler(request -> request.toWebSocket().onSuccess(ws -> {
+        // an agent that checks the upgrade's signature the way docs/streams.md says, and echoes what it hears
+        agent = vertx.createHttpServer().requestHandler(request -> {
+            String url = "ws://127.0.0.1:" + AGENT_PORT + request.uri();
+            if (!SIGNATURE.verify(request.getHeader("X-Callgate-Signature"), url,
+                    java.time.Instant.now().getEpochSecond(), 300)) {
+                request.response().setStatusCode(401).end();
+                return;
+            }
+            upgrades.add(request.uri() + " " + request.getHeader("Authorization"));
+            request.toWebSocket().onSuccess(ws -> {
             socket = ws;
+            ws.binaryMessageHandler(data -> { // native: 16-bit PCM, echoed
+                binaryFrames.incrementAndGet();
+                ws.writeBinaryMessage(data);
+            });
             ws.textMessageHandler(text -> {
                 try {
                     JsonNode message = JSON.readTree(text);
@@ -66,8 +87,9 @@ class StreamedCallTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-        }));
-        agent.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            });
+        });
+        agent.listen(AGENT_PORT, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
     @AfterEach
@@ -152,6 +174,99 @@ class StreamedCallTest {
             String callId = given().get("/v1/calls/" + callRef).then().extract().path("whatsappCallId");
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                     SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated"));
+        }
+    }
+
+    @Test
+    void aVoiceAgentAnswersEveryCallOfItsNumberInWidebandAndItsHangupEndsTheCall() {
+        String user = Webhooks.newBsuidUser(); // known only by BSUID
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String callId = SimulatorAdminClient.placeCall(user, AGENT_NUMBER, 660.0, null);
+            events.await(r -> callId.equals(r.key()) && r.value().contains("dev.callgate.call.connected"), 1,
+                    Duration.ofSeconds(30));
+            // the caller hears themselves back through the agent: 24 kHz PCM both ways
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.levelDbfs"))
+                        .isGreaterThan(-40);
+                assertThat(Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
+                        .isCloseTo(660, within(20.0));
+            });
+            assertThat(binaryFrames.get()).isPositive();
+            assertThat(upgrades).containsExactly("/native?tenant=t1 Bearer agent-token");
+            JsonNode start = received.get(0);
+            assertThat(start.path("event").asText()).isEqualTo("start");
+            assertThat(start.path("call").path("callRef").asText()).isEqualTo(callId);
+            assertThat(start.path("call").path("whatsappCallId").asText()).isEqualTo(callId);
+            assertThat(start.path("call").path("direction").asText()).isEqualTo("USER_INITIATED");
+            assertThat(start.path("call").path("phoneNumberId").asText()).isEqualTo(AGENT_NUMBER);
+            assertThat(start.path("call").path("user").path("bsuid").asText()).isEqualTo(user);
+            assertThat(start.path("call").path("user").has("phone")).as("Meta withheld the number").isFalse();
+            assertThat(start.path("parameters").path("agent").asText()).isEqualTo("receptionist");
+            assertThat(start.path("format").path("sampleRate").asInt()).isEqualTo(24000);
+            JsonNode started = CloudEvents.data(events.await(r -> callId.equals(r.key())
+                    && r.value().contains("dev.callgate.call.stream.started"), 1, Duration.ofSeconds(10)).get(0));
+            assertThat(started.path("stream").path("streamId").asText()).isEqualTo(start.path("streamId").asText());
+            assertThat(started.path("stream").path("url").asText()).isEqualTo("ws://127.0.0.1:" + AGENT_PORT + "/native")
+                    .as("no query in events");
+            assertThat(started.path("stream").path("protocol").asText()).isEqualTo("native");
+
+            socket.writeTextMessage("{\"event\":\"hangup\"}"); // the agent is done with the caller
+            JsonNode ended = CloudEvents.data(events.await(r -> callId.equals(r.key())
+                    && r.value().contains("dev.callgate.call.ended"), 1, Duration.ofSeconds(30)).get(0));
+            assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.stream()
+                    .anyMatch(m -> "stop".equals(m.path("event").asText())));
+            JsonNode stopped = CloudEvents.data(events.await(r -> callId.equals(r.key())
+                    && r.value().contains("dev.callgate.call.stream.stopped"), 1, Duration.ofSeconds(10)).get(0));
+            assertThat(stopped.path("stream").path("reason").asText()).isEqualTo("call_ended");
+        }
+    }
+
+    @Test
+    void aStreamStartsMidCallAndStopsWhileTheCallGoesOn() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
+        String callRef = "midcall-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
+                    user, "{\"tone\":1000}"));
+            events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.connected"), 1,
+                    Duration.ofSeconds(30));
+            String callId = given().get("/v1/calls/" + callRef).then().extract().path("whatsappCallId");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
+                    .isCloseTo(1000, within(20.0)));
+
+            // a bad spec is a 400 naming the problem; a good one a 202, and the agent takes over from the tone
+            given().contentType("application/json").body("{\"url\":\"http://agent\"}")
+                    .post("/v1/calls/" + callRef + "/stream").then().statusCode(400)
+                    .body("detail", org.hamcrest.Matchers.containsString("ws:// or wss://"));
+            given().contentType("application/json").body("{\"url\":\"ws://127.0.0.1:" + AGENT_PORT + "/twilio\"}")
+                    .post("/v1/calls/" + callRef + "/stream").then().statusCode(202);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
+                    .isCloseTo(660, within(20.0)));
+            events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.stream.started"), 1,
+                    Duration.ofSeconds(10));
+            given().contentType("application/json").body("{\"url\":\"ws://127.0.0.1:" + AGENT_PORT + "/twilio\"}")
+                    .post("/v1/calls/" + callRef + "/stream").then().statusCode(409);
+
+            // stopped by command: the agent gets its stop, the call goes on in silence
+            Commands.send(callRef, "{\"type\":\"call.stream.stop\",\"commandId\":\"" + UUID.randomUUID()
+                    + "\",\"callRef\":\"" + callRef + "\"}");
+            JsonNode stopped = CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.stream.stopped"), 1, Duration.ofSeconds(10)).get(0));
+            assertThat(stopped.path("stream").path("reason").asText()).isEqualTo("stopped");
+            assertThat(received.stream().anyMatch(m -> "stop".equals(m.path("event").asText()))).isTrue();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    Reports.number(SimulatorAdminClient.call(callId), "phone.received.levelDbfs")).isLessThan(-60));
+            assertThat(given().get("/v1/calls/" + callRef).then().extract().<String>path("state")).isEqualTo("ACTIVE");
+            given().delete("/v1/calls/" + callRef + "/stream").then().statusCode(409);
+            Commands.send(callRef, Commands.terminate(UUID.randomUUID().toString(), callRef));
+            events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.ended"), 1,
+                    Duration.ofSeconds(30));
         }
     }
 }

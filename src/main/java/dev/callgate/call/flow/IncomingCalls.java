@@ -46,8 +46,8 @@ public interface IncomingCalls {
 
     /** A configured stream: the fields of a command's {@code media.stream}. */
     interface StreamDefault {
-        /** The application's ws:// or wss:// URL. */
-        String url();
+        /** The application's ws:// or wss:// URL (none: no stream). */
+        Optional<String> url();
 
         /** {@code twilio} or {@code native}. */
         @WithDefault("twilio")
@@ -82,13 +82,13 @@ public interface IncomingCalls {
         if (configured == null) {
             configured = stream().orElse(null);
             name = "callgate.incoming.stream";
-        }
-        if (configured == null) {
-            return Optional.empty();
+            if (configured == null || configured.url().isEmpty()) {
+                return Optional.empty();
+            }
         }
         com.fasterxml.jackson.databind.node.ObjectNode json = com.fasterxml.jackson.databind.node.JsonNodeFactory
                 .instance.objectNode();
-        json.put("url", configured.url());
+        configured.url().ifPresent(url -> json.put("url", url));
         json.put("protocol", configured.protocol());
         configured.format().ifPresent(format -> json.put("format", format));
         json.put("onClose", configured.onClose());
