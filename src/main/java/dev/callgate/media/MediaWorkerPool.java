@@ -38,7 +38,9 @@ import dev.onvoid.webrtc.RTCIceServer;
  * {@link MediaCapacityException}, never queued.
  *
  * <p>Thread model: callers may be any thread; native work and listener callbacks run on the pool's own
- * {@code callgate-media-worker} threads, never on a native WebRTC thread. {@link #close} runs on the caller's thread.
+ * {@code callgate-media-worker} threads, never on a native WebRTC thread. {@link #close} runs on the caller's thread;
+ * for a connected call it first waits up to {@code callgate.media.quality-final-timeout} for the call's final quality
+ * sample ({@link CallQuality}, sampled every {@code callgate.media.quality-interval} while the call is up).
  */
 @ApplicationScoped
 public class MediaWorkerPool {
@@ -189,7 +191,10 @@ public class MediaWorkerPool {
         return play(callKey, options);
     }
 
-    /** Releases everything of the call; a recording is finalised. Idempotent, never throws. */
+    /**
+     * Releases everything of the call; a recording is finalised. A connected call's final quality sample is taken
+     * first (waiting at most {@code callgate.media.quality-final-timeout}). Idempotent, never throws.
+     */
     public void close(String callKey) {
         if (callKey == null) {
             return;
