@@ -8,13 +8,41 @@ import java.time.Instant;
 
 /**
  * A call as the REST API shows it; {@code media} while the instance that answers holds the call's PeerConnection;
- * {@code terminateConfirmed} once Callgate asked Meta to end the call (false while Meta has not confirmed it).
+ * {@code terminateConfirmed} once Callgate asked Meta to end the call (false while Meta has not confirmed it);
+ * {@code quality}, the latest quality sample of its media, once one was taken (it stays after the call ended).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CallView(String callRef, String whatsappCallId, String direction, String phoneNumberId, String to,
                        String userId, String state, String outcome, String reason, Integer errorCode, String errorMessage,
                        Long durationSeconds, Instant createdAt, Instant startedAt, Instant endedAt, String recording,
-                       String mediaOwner, Boolean terminateConfirmed, Meta meta, Media media) {
+                       String mediaOwner, Boolean terminateConfirmed, Meta meta, Media media, Quality quality) {
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
+            .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /**
+     * The latest quality sample of the call's media (see docs/quality.md): estimated MOS (E-model, 1..4.5), fraction of
+     * inbound audio packets lost, inbound jitter and round-trip time in ms, audio bitrates in kbit/s, the cumulative
+     * packet counters, and when it was taken. A value the stats did not give (no RTT from a peer that sends no
+     * receiver reports, no bitrate on the first sample) is null.
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record Quality(Double mos, Double packetLoss, Double jitterMs, Double rttMs, Double inboundKbps,
+                          Double outboundKbps, Long packetsReceived, Long packetsLost, Long packetsSent,
+                          Instant sampledAt) {
+
+        static Quality of(Call call) {
+            if (call.quality == null) {
+                return null;
+            }
+            try {
+                return JSON.readValue(call.quality, Quality.class);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                return null; // not ours to fail a read over; the row is written by Callgate only
+            }
+        }
+    }
 
     /** What Meta's terminate webhook said: its status, and for a picked-up call its times and billed duration. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -49,6 +77,6 @@ public record CallView(String callRef, String whatsappCallId, String direction, 
                 call.metaStatus == null && call.metaRecordingMediaId == null && call.metaTranscriptionMediaId == null
                         ? null : new Meta(call.metaStatus, call.metaStartTime, call.metaEndTime,
                         call.metaDurationSeconds, call.metaRecordingMediaId, call.metaTranscriptionMediaId),
-                media == null ? null : Media.of(media));
+                media == null ? null : Media.of(media), Quality.of(call));
     }
 }

@@ -21,6 +21,7 @@ import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.media.audio.AudioOptions;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrackSource;
@@ -84,6 +85,15 @@ final class MediaCall {
 
     private final RemoteAudio remote;
     private volatile boolean loggedSinkError;
+    /** The getStats answer libwebrtc owes us, or null: at most one is ever outstanding per call. */
+    private CompletableFuture<Stats> statsOwed;
+    /** The counters of the last quality sample (guarded by {@link #qualityLock}). */
+    private CallQuality.Counters lastCounters;
+    private volatile CallQuality quality;
+    /** Set once the final sample was taken: a periodic one completing later is dropped. */
+    private boolean finalSampled;
+    private final Object qualityLock = new Object();
+    private volatile boolean loggedStatsStall;
     private final SdpCallbacks callbacks;
 
     MediaCall(String key, MediaOptions options, ScheduledExecutorService executor, Events events,
@@ -248,6 +258,75 @@ final class MediaCall {
         return closed.get();
     }
 
+    /** Whether the PeerConnection has ever been CONNECTED (only then is there quality to sample). */
+    boolean wasConnected() {
+        return reportedConnected.get();
+    }
+
+    /** The latest quality sample, or null before the first. */
+    CallQuality quality() {
+        return quality;
+    }
+
+    /**
+     * Asks libwebrtc for a stats report. Returns the answer owed (completed on the native signaling thread: callers
+     * must not run work on it), or null when the call is closed. If an earlier request is still unanswered — a stall —
+     * that one is returned and no new request is made, so a callback that never comes costs one callback object per
+     * call, not one per sample.
+     */
+    CompletableFuture<Stats> requestStats() {
+        synchronized (lock) {
+            if (statsOwed != null && !statsOwed.isDone()) {
+                return statsOwed;
+            }
+            if (closed.get() || pc == null) {
+                return null;
+            }
+            CompletableFuture<Stats> owed = new CompletableFuture<>();
+            try {
+                // the callback runs on the signaling thread: it only notes the time and completes the future
+                pc.getStats(report -> owed.complete(new Stats(report, System.nanoTime())));
+            } catch (RuntimeException e) {
+                owed.completeExceptionally(e);
+            }
+            statsOwed = owed;
+            return owed;
+        }
+    }
+
+    /**
+     * Turns a stats report into the call's next quality sample (the interval since the previous one); null when the
+     * final sample was taken already (a periodic report that lost the race with the close). Any thread but a native
+     * one.
+     */
+    CallQuality sample(Stats stats, boolean last, java.time.Instant at) {
+        CallQuality.Counters counters = CallQuality.Counters.of(stats.atNanos(), stats.report().getStats().values());
+        synchronized (qualityLock) {
+            if (finalSampled) {
+                return null;
+            }
+            finalSampled = last;
+            if (lastCounters != null && counters.atNanos() == lastCounters.atNanos()) {
+                return last ? quality : null; // the same report twice (a periodic and the final request shared it)
+            }
+            CallQuality next = CallQuality.between(lastCounters, counters, at);
+            lastCounters = counters;
+            quality = next;
+            return next;
+        }
+    }
+
+    /** Logs the first stats stall of this call (later ones at DEBUG). */
+    void statsStalled(long afterMillis) {
+        if (!loggedStatsStall) {
+            loggedStatsStall = true;
+            LOG.warnf("call %s: libwebrtc did not deliver stats within %d ms; no quality sample this time", key,
+                    afterMillis);
+        } else {
+            LOG.debugf("call %s: stats still not delivered after %d ms", key, afterMillis);
+        }
+    }
+
     /**
      * Tears the call down in the recipe's order (remove sink, remove sender, close the PeerConnection, dispose the
      * track), detaches the slot's source and finalises the recording. Returns the slot to give back (null if none),
@@ -294,6 +373,10 @@ final class MediaCall {
     }
 
     record TeardownResult(MediaSlot slot, boolean clean) {
+    }
+
+    /** A stats report and when it was delivered ({@link System#nanoTime()}). */
+    record Stats(RTCStatsReport report, long atNanos) {
     }
 
     // --- internals ------------------------------------------------------------------------------------------

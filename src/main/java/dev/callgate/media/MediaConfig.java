@@ -61,6 +61,27 @@ public interface MediaConfig {
     @WithDefault("2")
     int workerThreads();
 
+    /**
+     * How often each connected call's quality is sampled from libwebrtc's stats ({@code CALLGATE_MEDIA_QUALITY_INTERVAL};
+     * see {@link CallQuality}); 0 switches sampling off.
+     */
+    @WithDefault("5s")
+    Duration qualityInterval();
+
+    /**
+     * How long a sample waits for libwebrtc's stats callback ({@code CALLGATE_MEDIA_QUALITY_TIMEOUT}); an answer not
+     * delivered by then is given up and the call is not asked again until it comes.
+     */
+    @WithDefault("2s")
+    Duration qualityTimeout();
+
+    /**
+     * How long closing a connected call waits for its final quality sample ({@code CALLGATE_MEDIA_QUALITY_FINAL_TIMEOUT})
+     * before its natives are released anyway; the close blocks its caller at most this long. 0: no final sample.
+     */
+    @WithDefault("200ms")
+    Duration qualityFinalTimeout();
+
     /** STUN/TURN server URLs (e.g. {@code stun:stun.example.org:3478}); none by default (host candidates only). */
     Optional<List<String>> iceServers();
 

@@ -38,7 +38,9 @@ import dev.onvoid.webrtc.RTCIceServer;
  * {@link MediaCapacityException}, never queued.
  *
  * <p>Thread model: callers may be any thread; native work and listener callbacks run on the pool's own
- * {@code callgate-media-worker} threads, never on a native WebRTC thread. {@link #close} runs on the caller's thread.
+ * {@code callgate-media-worker} threads, never on a native WebRTC thread. {@link #close} runs on the caller's thread;
+ * for a connected call it first waits up to {@code callgate.media.quality-final-timeout} for the call's final quality
+ * sample ({@link CallQuality}, sampled every {@code callgate.media.quality-interval} while the call is up).
  */
 @ApplicationScoped
 public class MediaWorkerPool {
@@ -64,6 +66,9 @@ public class MediaWorkerPool {
     private final List<MediaSlot> slots = new ArrayList<>();
     private final AtomicInteger slotsOpened = new AtomicInteger();
     private volatile MediaListener listener = MediaListener.NONE;
+    private volatile QualityListener qualityListener = QualityListener.NONE;
+    /** Stats requests libwebrtc did not answer within {@link MediaConfig#qualityTimeout()}. */
+    private final java.util.concurrent.atomic.AtomicLong statsStalls = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean shutdown;
 
     public MediaWorkerPool(MediaConfig config) {
@@ -84,10 +89,30 @@ public class MediaWorkerPool {
         executor.scheduleWithFixedDelay(this::drainRecordings, DRAIN_INTERVAL_MILLIS, DRAIN_INTERVAL_MILLIS,
                 TimeUnit.MILLISECONDS);
         executor.scheduleWithFixedDelay(this::deleteOldRecordings, 1, 60, TimeUnit.MINUTES);
+        long quality = config.qualityInterval().toMillis();
+        if (quality > 0) {
+            executor.scheduleWithFixedDelay(this::sampleQuality, quality, quality, TimeUnit.MILLISECONDS);
+        }
     }
 
     public void setListener(MediaListener listener) {
         this.listener = listener == null ? MediaListener.NONE : listener;
+    }
+
+    /** Where the calls' quality samples go ({@link CallQuality}). */
+    public void setQualityListener(QualityListener listener) {
+        this.qualityListener = listener == null ? QualityListener.NONE : listener;
+    }
+
+    /** The latest quality sample of a call held here, if one was taken. */
+    public Optional<CallQuality> quality(String callKey) {
+        MediaCall call = callKey == null ? null : calls.get(callKey);
+        return call == null ? Optional.empty() : Optional.ofNullable(call.quality());
+    }
+
+    /** Stats requests libwebrtc left unanswered past {@code callgate.media.quality-timeout} (a stall), so far. */
+    public long statsStalls() {
+        return statsStalls.get();
     }
 
     /**
@@ -166,13 +191,17 @@ public class MediaWorkerPool {
         return play(callKey, options);
     }
 
-    /** Releases everything of the call; a recording is finalised. Idempotent, never throws. */
+    /**
+     * Releases everything of the call; a recording is finalised. A connected call's final quality sample is taken
+     * first (waiting at most {@code callgate.media.quality-final-timeout}). Idempotent, never throws.
+     */
     public void close(String callKey) {
         if (callKey == null) {
             return;
         }
         MediaCall call = calls.remove(callKey);
         if (call != null) {
+            finalSample(call);
             release(call);
         }
     }
@@ -486,6 +515,79 @@ public class MediaWorkerPool {
     private void close(MediaCall call) {
         calls.remove(call.key, call);
         release(call);
+    }
+
+    /**
+     * Pool thread, every {@code callgate.media.quality-interval}: asks each connected call for its stats; the answer
+     * becomes a sample on a pool thread. Never waits: an answer later than {@code quality-timeout} is given up (and
+     * counted), and while it is owed the call is not asked again.
+     */
+    private void sampleQuality() {
+        long timeout = config.qualityTimeout().toMillis();
+        for (MediaCall call : calls.values()) {
+            if (!call.wasConnected() || call.isClosed()) {
+                continue;
+            }
+            CompletableFuture<MediaCall.Stats> owed;
+            try {
+                owed = call.requestStats();
+            } catch (Throwable t) {
+                LOG.warnf(t, "call %s: stats could not be requested", call.key);
+                continue;
+            }
+            if (owed == null) {
+                continue;
+            }
+            owed.copy().orTimeout(timeout, TimeUnit.MILLISECONDS).whenCompleteAsync((stats, error) -> {
+                if (error != null) {
+                    if (error instanceof TimeoutException) {
+                        statsStalls.incrementAndGet();
+                        call.statsStalled(timeout);
+                    } else {
+                        LOG.debugf("call %s: no stats: %s", call.key, error);
+                    }
+                    return;
+                }
+                if (!call.isClosed()) {
+                    deliver(call, stats, false);
+                }
+            }, executor);
+        }
+    }
+
+    /**
+     * The caller's thread, before a connected call's natives are released: its final quality sample, waiting at most
+     * {@code callgate.media.quality-final-timeout} for libwebrtc's answer. Not at shutdown (every call at once).
+     */
+    private void finalSample(MediaCall call) {
+        long wait = config.qualityFinalTimeout().toMillis();
+        if (shutdown || wait <= 0 || config.qualityInterval().isZero() || !call.wasConnected()) {
+            return;
+        }
+        try {
+            CompletableFuture<MediaCall.Stats> owed = call.requestStats();
+            if (owed != null) {
+                deliver(call, owed.get(wait, TimeUnit.MILLISECONDS), true);
+            }
+        } catch (TimeoutException e) {
+            statsStalls.incrementAndGet();
+            LOG.debugf("call %s: no final quality sample within %d ms; the last periodic one stands", call.key, wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            LOG.debugf("call %s: no final quality sample: %s", call.key, t);
+        }
+    }
+
+    private void deliver(MediaCall call, MediaCall.Stats stats, boolean last) {
+        try {
+            CallQuality quality = call.sample(stats, last, java.time.Instant.now());
+            if (quality != null) {
+                qualityListener.sampled(call.key, quality, last);
+            }
+        } catch (Throwable t) {
+            LOG.warnf(t, "call %s: quality sample failed", call.key);
+        }
     }
 
     private void drainRecordings() {

@@ -15,6 +15,11 @@
  * {@link dev.callgate.media.AudioBridge} (48 kHz mono both ways, on the media threads) — how an audio stream to a voice
  * agent gets the user's voice and plays the agent's.
  *
+ * <p>Call quality: the pool samples each connected call's libwebrtc stats every {@code callgate.media.quality-interval}
+ * (deadlined, never waiting on a media thread) and once as it closes; {@link dev.callgate.media.CallQuality} (pure) turns
+ * two reports into loss, jitter, RTT, bitrates and an E-model MOS, handed to a
+ * {@link dev.callgate.media.QualityListener}.
+ *
  * <p>May use: webrtc-java. Nothing else of Callgate.
  */
 package dev.callgate.media;

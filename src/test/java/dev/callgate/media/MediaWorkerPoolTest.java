@@ -155,6 +155,49 @@ class MediaWorkerPoolTest {
     }
 
     @Test
+    void aConnectedCallIsSampledForQualityAndClosingTakesAFinalSample() throws Exception {
+        MediaWorkerPool sampled = newPool(TestMediaConfig.of(2, recordings)
+                .withQualityInterval(Duration.ofMillis(300)));
+        record Sample(String key, CallQuality quality, boolean last) {
+        }
+        List<Sample> samples = new CopyOnWriteArrayList<>();
+        sampled.setQualityListener((key, quality, last) -> samples.add(new Sample(key, quality, last)));
+        try {
+            AudioPeer phone = remote("phone-quality", 660);
+            poolOffers(sampled, "call-q", MediaOptions.tone(440), phone);
+            awaitPoolHears(sampled, "call-q", 660);
+
+            // loopback: nothing lost, packets flowing both ways at Opus's rate, a MOS near the model's ceiling
+            await().atMost(Duration.ofSeconds(TIMEOUT)).untilAsserted(() -> {
+                assertThat(samples).hasSizeGreaterThanOrEqualTo(3);
+                CallQuality q = samples.get(samples.size() - 1).quality();
+                assertThat(q.packetLoss()).isZero();
+                assertThat(q.mos()).isBetween(4.0, 4.5);
+                assertThat(q.jitterMs()).isNotNull().isBetween(0.0, 50.0);
+                assertThat(q.inboundKbps()).isNotNull().isBetween(5.0, 200.0);
+                assertThat(q.outboundKbps()).isNotNull().isBetween(5.0, 200.0);
+                assertThat(q.packetsReceived()).isGreaterThan(samples.get(0).quality().packetsReceived());
+                assertThat(q.packetsSent()).isPositive();
+            });
+            assertThat(samples).allSatisfy(s -> assertThat(s.key()).isEqualTo("call-q")).noneMatch(Sample::last);
+            assertThat(sampled.quality("call-q")).isPresent();
+            assertThat(sampled.statsStalls()).isZero();
+
+            long before = System.nanoTime();
+            sampled.close("call-q");
+            assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofMillis(1000));
+            Sample last = samples.get(samples.size() - 1);
+            assertThat(last.last()).as("the close took a final sample").isTrue();
+            assertThat(last.quality().mos()).isBetween(4.0, 4.5);
+            int count = samples.size();
+            await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(2))
+                    .until(() -> samples.size() == count); // nothing after the final sample
+        } finally {
+            sampled.shutdown();
+        }
+    }
+
+    @Test
     void poolAnswersAndBothSidesHearEachOther() throws Exception {
         AudioPeer phone = remote("phone-b", 660);
         String offer = phone.createOffer().get(TIMEOUT, SECONDS);

@@ -7,18 +7,36 @@ import java.util.Optional;
 
 /** A plain {@link MediaConfig} for tests that construct the pool directly (same defaults as the mapping). */
 public record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots, Duration disconnectedTimeout,
-                       int udpPortMin, int udpPortMax) implements MediaConfig {
+                       int udpPortMin, int udpPortMax, Duration qualityInterval) implements MediaConfig {
 
     public static TestMediaConfig of(int maxCalls, Path recordings) {
-        return new TestMediaConfig(maxCalls, recordings.toString(), true, Duration.ofSeconds(10), 0, 0);
+        return new TestMediaConfig(maxCalls, recordings.toString(), true, Duration.ofSeconds(10), 0, 0,
+                Duration.ofSeconds(5));
     }
 
     TestMediaConfig withDisconnectedTimeout(Duration timeout) {
-        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, timeout, udpPortMin, udpPortMax);
+        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, timeout, udpPortMin, udpPortMax,
+                qualityInterval);
     }
 
     TestMediaConfig withUdpPorts(int min, int max) {
-        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, disconnectedTimeout, min, max);
+        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, disconnectedTimeout, min, max,
+                qualityInterval);
+    }
+
+    TestMediaConfig withQualityInterval(Duration interval) {
+        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, disconnectedTimeout, udpPortMin,
+                udpPortMax, interval);
+    }
+
+    @Override
+    public Duration qualityTimeout() {
+        return Duration.ofSeconds(2);
+    }
+
+    @Override
+    public Duration qualityFinalTimeout() {
+        return Duration.ofMillis(200);
     }
 
     @Override

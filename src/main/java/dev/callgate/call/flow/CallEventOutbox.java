@@ -96,10 +96,23 @@ public class CallEventOutbox {
             // Callgate asked Meta to end the call: whether Meta confirmed it (false: terminate keeps being retried)
             data.put("terminateConfirmed", call.metaEndConfirmed());
         }
+        if (call.quality != null && type == CallEventType.ENDED) {
+            quality(call).ifPresent(q -> data.set("quality", q)); // the last sample written before the call ended
+        }
         if (extra != null) {
             data.setAll(extra);
         }
         return add(call.callRef, type.cloudEventType(), data, now);
+    }
+
+    private java.util.Optional<com.fasterxml.jackson.databind.JsonNode> quality(Call call) {
+        try {
+            return java.util.Optional.of(mapper.readTree(call.quality));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            org.jboss.logging.Logger.getLogger(CallEventOutbox.class)
+                    .warnf("call %s: its stored quality sample is not JSON; left out of the event", call.callRef);
+            return java.util.Optional.empty();
+        }
     }
 
     private static void putIfKnown(ObjectNode data, String field, String value) {

@@ -9,7 +9,8 @@
  * ({@link dev.callgate.call.flow.EffectPolling}).
  *
  * <p>Also: restart and dead-owner recovery ({@link dev.callgate.call.flow.MediaRecovery}), the drain on shutdown,
- * webhooks that never find their call (parking and its expiry), how incoming calls are answered, prompt checks.
+ * webhooks that never find their call (parking and its expiry), how incoming calls are answered, prompt checks, and
+ * the calls' quality samples on their rows and in the metrics ({@link dev.callgate.call.flow.QualityRecorder}).
  *
  * <p>May use: {@code call}, {@code call.store}, {@code cluster}, {@code outbox}, {@code contract}, {@code runtime};
  * {@code cloudapi}, {@code media}, {@code permission}, {@code stream} through their interfaces; Hibernate Reactive Panache; the Kafka

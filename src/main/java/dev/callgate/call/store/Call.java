@@ -124,6 +124,13 @@ public class Call extends PanacheEntityBase {
     /** Callgate asked Meta to end this call (terminate or reject): the ended event says whether Meta confirmed it. */
     @Column(name = "meta_end_requested", nullable = false)
     public boolean metaEndRequested;
+    /**
+     * The latest quality sample of the call's media as JSON text ({@code calls.quality}, jsonb), or null. Read-only
+     * here: the media owner writes it apart from the transitions ({@code call.flow.QualityRecorder}), so a transition
+     * never writes back an older sample nor conflicts with one.
+     */
+    @org.hibernate.annotations.Formula("cast(quality as text)")
+    public String quality;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)
