@@ -136,8 +136,12 @@ public class CallEffects implements MediaListener {
             registry.summary("callgate.media.received.level.dbfs").record(report.received().levelDbfs());
         });
         streams.stop(key);
-        media.close(key);
         calls.remove(key);
+        // on a worker thread: closing waits (briefly) for the call's final quality sample from libwebrtc
+        vertx.executeBlocking(() -> {
+            media.close(key);
+            return null;
+        }, false).onFailure(e -> LOG.errorf(e, "call %s: media could not be closed", key));
     }
 
     /**
