@@ -15,7 +15,30 @@ import java.time.Instant;
 public record CallView(String callRef, String whatsappCallId, String direction, String phoneNumberId, String to,
                        String userId, String state, String outcome, String reason, Integer errorCode, String errorMessage,
                        Long durationSeconds, Instant createdAt, Instant startedAt, Instant endedAt, String recording,
-                       String mediaOwner, Boolean terminateConfirmed, Meta meta, Media media, Quality quality) {
+                       String mediaOwner, Boolean terminateConfirmed, Meta meta, Media media, Quality quality,
+                       Stream stream) {
+
+    /**
+     * The call's audio stream to an application, as asked for (it runs while the call is active): the URL without its
+     * query, protocol, format, onClose, and the names of its upgrade headers — never their values.
+     */
+    public record Stream(String url, String protocol, String format, String onClose, java.util.Set<String> headers) {
+
+        static Stream of(Call call) {
+            if (call.mediaStream == null) {
+                return null;
+            }
+            try {
+                dev.callgate.stream.StreamSpec spec = dev.callgate.stream.StreamSpec.read(JSON.readTree(call.mediaStream),
+                        "stream");
+                return new Stream(spec.safeUrl(), spec.protocol().name().toLowerCase(java.util.Locale.ROOT),
+                        spec.format(), spec.onClose().name().toLowerCase(java.util.Locale.ROOT),
+                        new java.util.TreeSet<>(spec.headers().keySet()));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                return null; // written by Callgate only, validated then
+            }
+        }
+    }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
             .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
@@ -77,6 +100,6 @@ public record CallView(String callRef, String whatsappCallId, String direction, 
                 call.metaStatus == null && call.metaRecordingMediaId == null && call.metaTranscriptionMediaId == null
                         ? null : new Meta(call.metaStatus, call.metaStartTime, call.metaEndTime,
                         call.metaDurationSeconds, call.metaRecordingMediaId, call.metaTranscriptionMediaId),
-                media == null ? null : Media.of(media), Quality.of(call));
+                media == null ? null : Media.of(media), Quality.of(call), Stream.of(call));
     }
 }

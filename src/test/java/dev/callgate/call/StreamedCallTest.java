@@ -102,7 +102,7 @@ class StreamedCallTest {
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
         String callRef = "streamed-" + UUID.randomUUID();
-        String media = "{\"stream\":{\"url\":\"ws://127.0.0.1:" + agent.actualPort()
+        String media = "{\"record\":true,\"stream\":{\"url\":\"ws://127.0.0.1:" + agent.actualPort()
                 + "/agent\",\"parameters\":{\"agent\":\"echo\"}}}";
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
             Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
@@ -130,6 +130,15 @@ class StreamedCallTest {
             assertThat(ended.path("outcome").asText()).isEqualTo("COMPLETED");
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                     SimulatorAdminClient.call(callId).getString("endReason")).isEqualTo("business_terminated"));
+            // the recording kept working beside the stream: it holds the user's 660 Hz
+            await().atMost(Duration.ofSeconds(5)).until(() -> given().get(ended.path("recording").asText()).then()
+                    .extract().asByteArray().length > 48_000);
+            byte[] wav = given().get(ended.path("recording").asText()).then().statusCode(200).extract().asByteArray();
+            dev.callgate.media.AudioMeter meter = new dev.callgate.media.AudioMeter();
+            for (int offset = 44; offset + 960 <= wav.length; offset += 960) {
+                meter.accept(java.util.Arrays.copyOfRange(wav, offset, offset + 960), 16, 48000, 1, 480);
+            }
+            assertThat(meter.snapshot().dominantHz()).isCloseTo(660, within(15.0));
         }
     }
 
@@ -250,6 +259,9 @@ class StreamedCallTest {
                     .isCloseTo(660, within(20.0)));
             events.await(r -> callRef.equals(r.key()) && r.value().contains("dev.callgate.call.stream.started"), 1,
                     Duration.ofSeconds(10));
+            given().get("/v1/calls/" + callRef).then()
+                    .body("stream.url", org.hamcrest.Matchers.equalTo("ws://127.0.0.1:" + AGENT_PORT + "/twilio"))
+                    .body("stream.protocol", org.hamcrest.Matchers.equalTo("twilio"));
             given().contentType("application/json").body("{\"url\":\"ws://127.0.0.1:" + AGENT_PORT + "/twilio\"}")
                     .post("/v1/calls/" + callRef + "/stream").then().statusCode(409);
 
