@@ -60,6 +60,14 @@ class TwoInstancesIT {
         b.close();
     }
 
+    @jakarta.inject.Inject
+    io.vertx.core.Vertx vertx;
+
+    private static io.restassured.specification.RequestSpecification api(ServiceProcess instance) {
+        return given().baseUri("http://127.0.0.1:" + instance.port()).header("Authorization", "Bearer it-api-key")
+                .urlEncodingEnabled(false);
+    }
+
     private static JsonPath call(ServiceProcess instance, String callRef) {
         return given().baseUri("http://127.0.0.1:" + instance.port()).header("Authorization", "Bearer it-api-key")
                 .urlEncodingEnabled(false).get("/v1/calls/" + dev.callgate.support.Webhooks.segment(callRef))
@@ -239,6 +247,60 @@ class TwoInstancesIT {
             if (!b.alive()) {
                 b.start();
             }
+        }
+    }
+
+    @Test
+    void aStreamStartedAndStoppedThroughTheInstanceWithoutTheMediaRunsWhereTheMediaIs() throws Exception {
+        SimulatorAdminClient.reset();
+        for (ServiceProcess instance : List.of(a, b)) {
+            if (!instance.alive()) {
+                instance.start();
+            }
+        }
+        // an agent in Twilio's protocol that echoes the user
+        io.vertx.core.http.HttpServer agent = vertx.createHttpServer().requestHandler(request -> request.toWebSocket()
+                .onSuccess(ws -> ws.textMessageHandler(text -> {
+                    io.vertx.core.json.JsonObject message = new io.vertx.core.json.JsonObject(text);
+                    if ("media".equals(message.getString("event"))) {
+                        ws.writeTextMessage(new io.vertx.core.json.JsonObject().put("event", "media")
+                                .put("streamSid", message.getString("streamSid"))
+                                .put("media", new io.vertx.core.json.JsonObject().put("payload",
+                                        message.getJsonObject("media").getString("payload"))).encode());
+                    }
+                }))).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5,
+                        java.util.concurrent.TimeUnit.SECONDS);
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            List<String> refs = place(events, 2);
+            for (String ref : refs) {
+                ServiceProcess other = "it-a".equals(call(a, ref).getString("mediaOwner")) ? b : a;
+                String callId = call(a, ref).getString("whatsappCallId");
+                double routedBefore = routed(other);
+                api(other).contentType("application/json")
+                        .body("{\"url\":\"ws://127.0.0.1:" + agent.actualPort() + "/agent\"}")
+                        .post("/v1/calls/" + ref + "/stream").then().statusCode(202);
+                // the owner streams: the user hears their echo instead of the tone
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(Reports.number(
+                        SimulatorAdminClient.call(callId), "phone.received.dominantHz")).isCloseTo(660, within(15.0)));
+                events.await(r -> ref.equals(r.key()) && r.value().contains("dev.callgate.call.stream.started"), 1,
+                        Duration.ofSeconds(20));
+                assertThat(routed(other)).as("the start went to the owner").isGreaterThan(routedBefore);
+
+                api(other).delete("/v1/calls/" + ref + "/stream").then().statusCode(202);
+                var stopped = CloudEvents.data(events.await(r -> ref.equals(r.key())
+                        && r.value().contains("dev.callgate.call.stream.stopped"), 1, Duration.ofSeconds(20)).get(0));
+                assertThat(stopped.path("stream").path("reason").asText()).isEqualTo("stopped");
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(Reports.number(
+                        SimulatorAdminClient.call(callId), "phone.received.levelDbfs")).isLessThan(-60));
+                assertThat(call(a, ref).getString("state")).isEqualTo("ACTIVE");
+            }
+            for (String ref : refs) {
+                Commands.send(ref, Commands.terminate("end-" + UUID.randomUUID(), ref));
+            }
+            events.await(r -> refs.contains(r.key()) && r.value().contains("dev.callgate.call.ended"), refs.size(),
+                    Duration.ofSeconds(60));
+        } finally {
+            agent.close().toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 }

@@ -188,6 +188,27 @@ class HelmChartTest {
                 .call()).hasMessageContaining("/incoming/policy");
         assertThatThrownBy(() -> new Helm(CHART).template().withName("callgate").set("calls.deadAfter", "soon")
                 .call()).hasMessageContaining("/calls/deadAfter");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("callgate")
+                .set("incoming.stream.url", "http://agent.example.com").call())
+                .hasMessageContaining("/incoming/stream/url");
+    }
+
+    @Test
+    void aVoiceAgentForIncomingCallsAndTheStreamSigningSecretArePassedOn() throws IOException {
+        String rendered = new Helm(CHART).template().withName("callgate")
+                .set("incoming.stream.url", "wss://agent.example.com/twilio").set("incoming.stream.protocol", "native")
+                .set("incoming.stream.format", "pcm_24000").set("streams.existingSecret", "callgate-streams").call();
+        Map<String, JsonNode> env = env(kind(objects(rendered), "StatefulSet"));
+        assertThat(env.get("CALLGATE_INCOMING_STREAM_URL").path("value").asText())
+                .isEqualTo("wss://agent.example.com/twilio");
+        assertThat(env.get("CALLGATE_INCOMING_STREAM_PROTOCOL").path("value").asText()).isEqualTo("native");
+        assertThat(env.get("CALLGATE_INCOMING_STREAM_FORMAT").path("value").asText()).isEqualTo("pcm_24000");
+        assertThat(env.get("CALLGATE_INCOMING_STREAM_ON_CLOSE").path("value").asText()).isEqualTo("hangup");
+        assertThat(env.get("CALLGATE_STREAMS_SIGNING_SECRET").path("valueFrom").path("secretKeyRef").path("name")
+                .asText()).isEqualTo("callgate-streams");
+        // by default: no agent, unsigned upgrades
+        assertThat(env(kind(objects(render(null)), "StatefulSet")))
+                .doesNotContainKeys("CALLGATE_INCOMING_STREAM_URL", "CALLGATE_STREAMS_SIGNING_SECRET");
     }
 
     @Test
