@@ -162,14 +162,14 @@ public class CallsResource {
 
     @POST
     @Path("/{callRef}/stream")
-    @Operation(summary = "Stream the call's audio to an application from now on (an active call at once, else from "
-            + "the pick-up); body: {url, protocol, format, parameters, headers, onClose} as media.stream")
+    @Operation(summary = "Stream the call's audio to an application from now on (an active call at once, replacing "
+            + "a running stream; else from the pick-up); body: {url, protocol, format, parameters, headers, onClose} "
+            + "as media.stream")
     public Uni<Response> startStream(@RestPath String callRef, JsonNode body) {
         ObjectNode command = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         command.put("type", "call.stream.start").put("callRef", callRef);
         command.set("stream", body);
-        return streamCommand(callRef, command, call -> call.mediaStream != null && call.state == CallState.ACTIVE
-                ? "the call is streaming already: DELETE its stream first" : null);
+        return streamCommand(callRef, command, call -> null); // a running stream is replaced
     }
 
     @DELETE
@@ -184,35 +184,30 @@ public class CallsResource {
     /** 400 for a bad spec, 404 for an unknown call, 409 for an ended one or {@code conflict}'s refusal, else 202. */
     private Uni<Response> streamCommand(String callRef, ObjectNode body,
                                         java.util.function.Function<Call, String> conflict) {
-        CallCommand command;
-        try {
-            command = commands.read(body, "rest-" + UUID.randomUUID());
-        } catch (InvalidCommandException e) {
-            return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.BAD_REQUEST, "invalid-command",
-                    String.join("; ", e.problems())));
-        }
-        return existing(callRef).chain(call -> {
-            if (call == null) {
-                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call",
-                        "no call with callRef " + callRef));
-            }
+        return command(callRef, body, call -> {
             if (!call.state.live() || call.state == CallState.TERMINATING) {
-                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "call-ended",
-                        "the call has ended"));
+                return ApiKeyFilter.problem(Response.Status.CONFLICT, "call-ended", "the call has ended");
             }
             String refusal = conflict.apply(call);
-            if (refusal != null) {
-                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT, "stream-conflict",
-                        refusal));
-            }
-            return CommandConsumer.dispatch(orchestrator, command)
-                    .replaceWith(Response.accepted(Map.of("callRef", callRef, "commandId", command.commandId()))
-                            .build());
+            return refusal == null ? null
+                    : ApiKeyFilter.problem(Response.Status.CONFLICT, "stream-conflict", refusal);
         });
     }
 
     /** 404 for an unknown call, 409 for one that is not an incoming call waiting for an answer, else 202. */
     private Uni<Response> answer(String callRef, ObjectNode body) {
+        return command(callRef, body, call -> {
+            String refusal = call.whyNotAnswerable();
+            return refusal == null ? null : ApiKeyFilter.problem(Response.Status.CONFLICT,
+                    call.direction != CallDirection.USER_INITIATED ? "not-incoming" : "call-ended", refusal);
+        });
+    }
+
+    /**
+     * A command about an existing call: 400 when it does not read, 404 for an unknown call, {@code refusal}'s answer
+     * when it has one for the call as it stands, else dispatched and 202.
+     */
+    private Uni<Response> command(String callRef, ObjectNode body, java.util.function.Function<Call, Response> refusal) {
         CallCommand command;
         try {
             command = commands.read(body, "rest-" + UUID.randomUUID());
@@ -225,10 +220,9 @@ public class CallsResource {
                 return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call",
                         "no call with callRef " + callRef));
             }
-            String refusal = call.whyNotAnswerable();
-            if (refusal != null) {
-                return Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.CONFLICT,
-                        call.direction != CallDirection.USER_INITIATED ? "not-incoming" : "call-ended", refusal));
+            Response refused = refusal.apply(call);
+            if (refused != null) {
+                return Uni.createFrom().item(refused);
             }
             return CommandConsumer.dispatch(orchestrator, command)
                     .replaceWith(Response.accepted(Map.of("callRef", callRef, "commandId", command.commandId()))

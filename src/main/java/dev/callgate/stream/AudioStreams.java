@@ -40,6 +40,7 @@ public class AudioStreams {
     public static final String APPLICATION_CLOSED = "application_closed";
     public static final String APPLICATION_HANGUP = "application_hangup";
     public static final String UNREACHABLE = "unreachable";
+    public static final String REPLACED = "replaced";
 
     /** What a call learns of its stream. Methods run on an event loop or a media thread: hand over and return. */
     public interface CallSide {
@@ -106,11 +107,16 @@ public class AudioStreams {
     /**
      * Connects the call's stream and bridges it to the call's media ({@code mediaKey}). Completes once the audio flows
      * both ways; fails when the application cannot be reached within the connect timeout (then nothing is left open,
-     * and the side is told {@code stopped(unreachable)}). A call already streaming is left as it is.
+     * and the side is told {@code stopped(unreachable)}). A call already streaming keeps its stream, unless
+     * {@code replace}: then that stream ends ({@code replaced}) and this one starts.
      */
-    public CompletionStage<Void> start(String mediaKey, StreamCall call, StreamSpec spec, CallSide side) {
+    public CompletionStage<Void> start(String mediaKey, StreamCall call, StreamSpec spec, CallSide side,
+                                       boolean replace) {
         if (streams.containsKey(mediaKey)) {
-            return CompletableFuture.completedFuture(null); // already streaming: a repeated start is a no-op
+            if (!replace) {
+                return CompletableFuture.completedFuture(null); // already streaming: a repeated start is a no-op
+            }
+            stop(mediaKey, REPLACED, false);
         }
         String callRef = call.callRef();
         Live[] holder = new Live[1];
@@ -148,7 +154,10 @@ public class AudioStreams {
         }
         stream.open(connectTimeout, headers).onComplete(ar -> {
             if (ar.failed()) {
-                streams.remove(mediaKey, live);
+                if (!streams.remove(mediaKey, live)) { // stopped while connecting: the side was told then
+                    done.complete(null);
+                    return;
+                }
                 registry.counter("callgate.streams.started", "result", "unreachable").increment();
                 LOG.warnf("call %s: stream to %s could not be opened: %s", callRef, spec.safeUrl(),
                         ar.cause().toString());

@@ -89,15 +89,7 @@ final class NativeProtocol implements StreamProtocol {
 
     @Override
     public StreamMessage readText(String text) {
-        JsonNode m;
-        try {
-            m = mapper.readTree(text);
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getMessage());
-        }
-        if (m == null || !m.isObject() || !m.path("event").isTextual()) {
-            throw new IllegalArgumentException("a control message is a JSON object with an event");
-        }
+        JsonNode m = StreamMessage.json(mapper, text);
         String event = m.get("event").asText();
         return switch (event) {
             case "mark" -> {

@@ -22,4 +22,23 @@ sealed interface StreamMessage {
     /** Something Callgate does not act on (an event it does not know): ignored. */
     record Ignored(String event) implements StreamMessage {
     }
+
+    /**
+     * A text frame as a JSON object with a textual {@code event} (both protocols' control messages).
+     *
+     * @throws IllegalArgumentException when it is not
+     */
+    static com.fasterxml.jackson.databind.JsonNode json(com.fasterxml.jackson.databind.ObjectMapper mapper,
+                                                        String text) {
+        com.fasterxml.jackson.databind.JsonNode m;
+        try {
+            m = mapper.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage());
+        }
+        if (m == null || !m.isObject() || !m.path("event").isTextual()) {
+            throw new IllegalArgumentException("not a stream message: a JSON object with an event");
+        }
+        return m;
+    }
 }

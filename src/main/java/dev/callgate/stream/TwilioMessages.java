@@ -135,15 +135,7 @@ public final class TwilioMessages {
      *                                  a base64 {@code payload}, or a {@code mark} without a name
      */
     public static Inbound read(ObjectMapper mapper, String text) {
-        JsonNode m;
-        try {
-            m = mapper.readTree(text);
-        } catch (java.io.IOException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getMessage());
-        }
-        if (m == null || !m.isObject() || !m.path("event").isTextual()) {
-            throw new IllegalArgumentException("not a Media Streams message: no event");
-        }
+        JsonNode m = StreamMessage.json(mapper, text);
         String event = m.get("event").asText();
         switch (event) {
             case "media" -> {

@@ -262,14 +262,24 @@ class StreamedCallTest {
             given().get("/v1/calls/" + callRef).then()
                     .body("stream.url", org.hamcrest.Matchers.equalTo("ws://127.0.0.1:" + AGENT_PORT + "/twilio"))
                     .body("stream.protocol", org.hamcrest.Matchers.equalTo("twilio"));
-            given().contentType("application/json").body("{\"url\":\"ws://127.0.0.1:" + AGENT_PORT + "/twilio\"}")
-                    .post("/v1/calls/" + callRef + "/stream").then().statusCode(409);
+            // another agent takes over: the first stream ends (replaced), the second starts
+            given().contentType("application/json").body("{\"url\":\"ws://127.0.0.1:" + AGENT_PORT + "/second\"}")
+                    .post("/v1/calls/" + callRef + "/stream").then().statusCode(202);
+            JsonNode replaced = CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.stream.stopped"), 1, Duration.ofSeconds(10)).get(0));
+            assertThat(replaced.path("stream").path("reason").asText()).isEqualTo("replaced");
+            assertThat(CloudEvents.data(events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("dev.callgate.call.stream.started"), 2, Duration.ofSeconds(10)).get(1))
+                    .path("stream").path("url").asText()).endsWith("/second");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                    Reports.number(SimulatorAdminClient.call(callId), "phone.received.dominantHz"))
+                    .isCloseTo(660, within(20.0)));
 
             // stopped by command: the agent gets its stop, the call goes on in silence
             Commands.send(callRef, "{\"type\":\"call.stream.stop\",\"commandId\":\"" + UUID.randomUUID()
                     + "\",\"callRef\":\"" + callRef + "\"}");
             JsonNode stopped = CloudEvents.data(events.await(r -> callRef.equals(r.key())
-                    && r.value().contains("dev.callgate.call.stream.stopped"), 1, Duration.ofSeconds(10)).get(0));
+                    && r.value().contains("dev.callgate.call.stream.stopped"), 2, Duration.ofSeconds(10)).get(1));
             assertThat(stopped.path("stream").path("reason").asText()).isEqualTo("stopped");
             assertThat(received.stream().anyMatch(m -> "stop".equals(m.path("event").asText()))).isTrue();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(

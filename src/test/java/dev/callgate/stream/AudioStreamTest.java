@@ -120,17 +120,7 @@ class AudioStreamTest {
     }
 
     private void streamTo(StreamSpec spec, Duration maxQueued) throws Exception {
-        stream = AudioStream.of(vertx, JSON, spec, CALL, maxQueued, drops, new AudioStream.Listener() {
-            @Override
-            public void closed(String reason) {
-                closedReasons.add(reason);
-            }
-
-            @Override
-            public void hangupRequested() {
-                hangups.incrementAndGet();
-            }
-        });
+        stream = AudioStream.of(vertx, JSON, spec, CALL, maxQueued, drops, listener());
         stream.open(Duration.ofSeconds(5), spec.headers()).toCompletionStage().toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
         pool.bridge("call-s", stream).toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -334,17 +324,7 @@ class AudioStreamTest {
                 });
         StreamSpec spec = new StreamSpec(url, StreamSpec.Protocol.NATIVE, 24000, Map.of(), Map.of(),
                 StreamSpec.OnClose.HANGUP);
-        stream = AudioStream.of(vertx, JSON, spec, CALL, Duration.ofSeconds(1), drops, new AudioStream.Listener() {
-            @Override
-            public void closed(String reason) {
-                closedReasons.add(reason);
-            }
-
-            @Override
-            public void hangupRequested() {
-                hangups.incrementAndGet();
-            }
-        });
+        stream = AudioStream.of(vertx, JSON, spec, CALL, Duration.ofSeconds(1), drops, listener());
         stream.open(Duration.ofSeconds(5), Map.of()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(5)).until(() -> application != null);
         application.pause();
@@ -376,6 +356,21 @@ class AudioStreamTest {
         assertThat(stream.droppedPlaybackFrames()).as("about 3 s of 20 ms frames").isBetween(140L, 150L);
         assertThat(registry.counter("from").count()).isEqualTo((double) stream.droppedPlaybackFrames());
         assertThat(stream.queuedSamples()).isLessThanOrEqualTo(48_000);
+    }
+
+    /** What the call's side is told: closes and hang-up requests, recorded. */
+    private AudioStream.Listener listener() {
+        return new AudioStream.Listener() {
+            @Override
+            public void closed(String reason) {
+                closedReasons.add(reason);
+            }
+
+            @Override
+            public void hangupRequested() {
+                hangups.incrementAndGet();
+            }
+        };
     }
 
     private List<JsonNode> mediaMessages() {

@@ -103,7 +103,7 @@ class TwilioMessagesTest {
     @Test
     void whatIsNotAMessageIsRefusedWithTheReason() {
         assertThatThrownBy(() -> TwilioMessages.read(JSON, "{not json")).hasMessageContaining("not JSON");
-        assertThatThrownBy(() -> TwilioMessages.read(JSON, "[1]")).hasMessageContaining("no event");
+        assertThatThrownBy(() -> TwilioMessages.read(JSON, "[1]")).hasMessageContaining("with an event");
         assertThatThrownBy(() -> TwilioMessages.read(JSON, "{\"event\":\"media\",\"media\":{}}"))
                 .hasMessageContaining("payload");
         assertThatThrownBy(() -> TwilioMessages.read(JSON, "{\"event\":\"media\",\"media\":{\"payload\":\"%%%\"}}"))

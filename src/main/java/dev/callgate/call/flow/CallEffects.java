@@ -105,7 +105,7 @@ public class CallEffects implements MediaListener {
                 }
             });
         } else if (effect instanceof CallEffect.PlayMedia && call.stream() != null) {
-            stream(call, signals);
+            stream(call, signals, false);
         } else if (effect instanceof CallEffect.PlayMedia) {
             media.play(key, options(call)).whenComplete((ok, failure) -> {
                 if (failure != null) {
@@ -115,7 +115,7 @@ public class CallEffects implements MediaListener {
                 }
             });
         } else if (effect instanceof CallEffect.StartStream && call.stream() != null) {
-            stream(call, signals);
+            stream(call, signals, true);
         } else if (effect instanceof CallEffect.StopStream) {
             stopStream(call);
         } else if (effect instanceof CallEffect.CloseMedia) {
@@ -149,8 +149,9 @@ public class CallEffects implements MediaListener {
      * application. An application that cannot be reached fails the call ({@code stream_unreachable}) when the stream's
      * {@code onClose} is {@code hangup}, else the call goes on, silent; one that closes the stream later hangs the call
      * up, or not, the same way; a native {@code hangup} always hangs up. Each start and stop is an event.
+     * {@code replace} (a {@code call.stream.start}): a stream already running ends ({@code replaced}) first.
      */
-    void stream(CallContext call, CallSignals signals) {
+    void stream(CallContext call, CallSignals signals, boolean replace) {
         dev.callgate.stream.StreamSpec spec = streams.spec(call.stream());
         dev.callgate.stream.StreamCall streamCall = new dev.callgate.stream.StreamCall(call.callRef(),
                 call.whatsappCallId(), call.direction().name(), call.phoneNumberId(), call.to(), call.recipient(),
@@ -170,7 +171,7 @@ public class CallEffects implements MediaListener {
             public void hangUp() {
                 signal(call, signals, new CallSignal.HangUp());
             }
-        }).whenComplete((ok, failure) -> {
+        }, replace).whenComplete((ok, failure) -> {
             if (failure == null) {
                 return;
             }

@@ -179,8 +179,9 @@ public class CallOrchestrator implements CallSignals {
 
     /**
      * Streams a call's audio to an application from now on ({@code call.stream.start}): on an active call at once
-     * (replacing its tone, prompt or earlier stream's spec for the next start), on a call not yet picked up from the
-     * pick-up. A call that ended or is ending, or already streaming, gets a {@code refused} event.
+     * (replacing its tone, prompt or stream), on a call not yet picked up from the
+     * pick-up. A stream already running is replaced (it ends with reason {@code replaced}). A call that ended or is
+     * ending gets a {@code refused} event.
      */
     public Uni<Void> startStream(String commandId, String callRef, String stream) {
         return run(() -> remember(commandId, callRef, "call.stream.start").chain(fresh -> !fresh
@@ -188,8 +189,7 @@ public class CallOrchestrator implements CallSignals {
                 : Call.findByRef(callRef).chain(call -> {
                     String refusal = call == null ? "no call with this callRef"
                             : !call.state.live() || call.state == CallState.TERMINATING ? "the call has ended"
-                            : call.mediaStream != null && call.state == CallState.ACTIVE
-                            ? "the call is streaming already: call.stream.stop first" : null;
+                            : null;
                     if (refusal != null) {
                         return outbox.refused(callRef, commandId, "call.stream.start: " + refusal, Instant.now())
                                 .replaceWith(Step.NONE);
