@@ -5,8 +5,11 @@
 // connected to an AudioPeer "phone" playing 660 Hz, bridged through dev.callgate.stream.AudioStream (the class the
 // service uses) to a measuring agent — a plain Vert.x WebSocket server on its own Vert.x instance, speaking twilio or
 // native 24 kHz. A decorator (Gate) sits between the pool and the AudioStream, where the service has nothing:
-//   phone → agent: the Gate passes the user's audio in bursts (100 ms of the phone's tone, 100 ms of silence) and
-//     stamps the heard() call that opens a burst; the agent stamps the first loud frame after a silent one.
+//   phone → agent: on the pool's real sink calls (heard(), every 10 ms on the call's audio thread) the Gate hands
+//     the AudioStream bursts — 100 ms of a 660 Hz tone at -12 dBFS, 100 ms of silence — in place of what the phone
+//     sent (the same work for Callgate, but independent of the phone process: a phone starved of CPU would otherwise
+//     delay onsets by its own packet loss), and stamps the heard() call that opens a burst; the agent stamps the
+//     first loud frame after a silent one.
 //     Added = agent receives − heard() of the onset (framing into 20 ms, down-sampling, μ-law/PCM, JSON/base64,
 //     the socket's write queue, Vert.x, TCP over loopback, the agent's read).
 //   agent → phone: on each onset the agent answers with a clean 100 ms burst (1000 Hz, five 20 ms messages at once)
@@ -54,6 +57,8 @@ public class StreamLatency {
     static final ObjectMapper JSON = new ObjectMapper();
     /** A frame is "loud" when a sample exceeds this (the phone's tone peaks at ~8200, the agent's at ~16400). */
     static final int LOUD = 2000;
+    static final java.util.concurrent.atomic.AtomicLong NOT_10MS = new java.util.concurrent.atomic.AtomicLong();
+    static final double USER_AMPLITUDE = 32767 * Math.pow(10, -12 / 20.0);
     static final int BURST_TICKS = 10;   // 10 ms heard() calls: 100 ms on ...
     static final int PERIOD_TICKS = 20;  // ... of every 200 ms
 
@@ -85,6 +90,8 @@ public class StreamLatency {
         volatile boolean on;
         final java.util.concurrent.atomic.AtomicLong outliers = new java.util.concurrent.atomic.AtomicLong();
         final java.util.concurrent.atomic.AtomicLong closed = new java.util.concurrent.atomic.AtomicLong();
+        /** CPU time spent inside AudioStream.heard/fill on the media threads (always counted; read at the window's ends). */
+        final java.util.concurrent.atomic.LongAdder mediaThreadCpu = new java.util.concurrent.atomic.LongAdder();
 
         void add(Queue<Long> q, long nanos) {
             if (!on) {
@@ -103,7 +110,8 @@ public class StreamLatency {
         final AudioBridge inner;
         final Probe p;
         final int phase;
-        short[] zeros = new short[480];
+        short[] burst = new short[480];
+        double phase48;
         long ticks;
         boolean open;
 
@@ -115,22 +123,38 @@ public class StreamLatency {
 
         @Override
         public void heard(short[] pcm, int samples) {
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
             long now = System.nanoTime();
+            if (samples != 480) {
+                NOT_10MS.incrementAndGet(); // would shift the onsets against the stream's frames
+            }
             boolean on = (ticks++ + phase) % PERIOD_TICKS < BURST_TICKS;
             if (on && !open) {
                 p.onsetAt = now;
                 p.onsetBurst++;
             }
             open = on;
-            if (zeros.length < samples) {
-                zeros = new short[samples];
+            if (burst.length < samples) {
+                burst = new short[samples];
             }
-            inner.heard(on ? pcm : zeros, samples);
+            if (on) { // the user's voice: a 660 Hz tone at -12 dBFS, phase-continuous (see the class comment)
+                for (int i = 0; i < samples; i++) {
+                    burst[i] = (short) Math.round(USER_AMPLITUDE * Math.sin(phase48));
+                    phase48 += 2 * Math.PI * 660 / 48_000;
+                }
+                phase48 %= 2 * Math.PI;
+            } else {
+                java.util.Arrays.fill(burst, 0, samples, (short) 0);
+            }
+            inner.heard(burst, samples);
+            p.rec.mediaThreadCpu.add(THREADS.getCurrentThreadCpuTime() - cpu0);
         }
 
         @Override
         public void fill(short[] out, int samples) {
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
             inner.fill(out, samples);
+            p.rec.mediaThreadCpu.add(THREADS.getCurrentThreadCpuTime() - cpu0);
             int burst = p.answerBurst;
             if (burst != p.answerMeasured && loud(out, samples)) {
                 long now = System.nanoTime();
@@ -338,23 +362,122 @@ public class StreamLatency {
 
     // ---- calls, scenarios, CPU ----------------------------------------------------------------------------------
 
-    record Call(String key, AudioPeer phone) {
+    record Call(String key) {
+    }
+
+    /**
+     * The users' phones (AudioPeers), in a second JVM at nice 19 without real-time scheduling: in production they are
+     * handsets behind Meta, not on Callgate's machine, so here they only get the CPU Callgate's side leaves. Line protocol on stdin/stdout:
+     * {@code <n> <offer, base64>} → {@code <n> <answer, base64>}.
+     */
+    static final class Phones {
+        final Process process;
+        final java.io.BufferedWriter in;
+        final java.io.BufferedReader out;
+
+        Phones() throws Exception {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            // without CAP_SYS_NICE: libwebrtc's audio threads, which take SCHED_FIFO when they may (root), stay
+            // ordinary threads at nice 19 here — else they would preempt Callgate's side whatever their nice value
+            process = new ProcessBuilder("setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice", "nice", "-n",
+                    "19", java, "-Xmx512m", "-cp",
+                    System.getProperty("java.class.path"), SOURCE, "--phones", "1")
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            in = new java.io.BufferedWriter(new java.io.OutputStreamWriter(process.getOutputStream()));
+            out = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream()));
+        }
+
+        synchronized String answer(int n, String offer) throws Exception {
+            in.write(n + " " + Base64.getEncoder().encodeToString(offer.getBytes()) + "\n");
+            in.flush();
+            String line = out.readLine();
+            if (line == null || !line.startsWith(n + " ")) {
+                throw new IllegalStateException("phone " + n + ": " + line);
+            }
+            return new String(Base64.getDecoder().decode(line.substring(line.indexOf(' ') + 1)));
+        }
+
+        void close() throws Exception {
+            in.write("quit\n");
+            in.flush();
+            process.waitFor(10, TimeUnit.SECONDS);
+            process.destroy();
+        }
+    }
+
+    static Phones phones;
+    static String census = "";
+    static String SOURCE;
+
+    /** Threads of a process by scheduling policy: [ordinary, real-time (SCHED_FIFO/RR)]. */
+    static int[] schedulingCensus(long pid) {
+        int[] census = new int[2];
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    int policy = Integer.parseInt(f[38]); // field 41 of stat, counted after "pid (comm)"
+                    census[policy == 1 || policy == 2 ? 1 : 0]++;
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            return census;
+        }
+        return census;
+    }
+
+    static long phonesCpu() {
+        return phones == null ? 0 : phones.process.toHandle().info().totalCpuDuration().map(Duration::toNanos)
+                .orElse(0L);
+    }
+
+    /** The second process: answers offers with AudioPeers playing 660 Hz, until "quit". */
+    static void phonesMain() throws Exception {
+        java.util.logging.Logger.getLogger("dev.callgate").setLevel(java.util.logging.Level.WARNING);
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        List<AudioPeer> peers = new ArrayList<>();
+        for (String line; (line = in.readLine()) != null && !line.equals("quit"); ) {
+            String[] f = line.split(" ", 2);
+            AudioPeer phone = AudioPeer.create("bench-phone-" + f[0], 660);
+            peers.add(phone);
+            String answer = phone.acceptOffer(new String(Base64.getDecoder().decode(f[1]))).get(20, TimeUnit.SECONDS);
+            System.out.println(f[0] + " " + Base64.getEncoder().encodeToString(answer.getBytes()));
+            System.out.flush();
+        }
+        for (AudioPeer p : peers) {
+            p.close();
+        }
+        System.exit(0);
     }
 
     record Result(String scenario, int calls, Recorder rec, Cpu cpu, long drops, long dropsBack) {
     }
 
-    record Cpu(double processMsPerS, double agentMsPerS, double machineBusyPct, double seconds) {
+    /**
+     * @param processMsPerS the bench process (Callgate's side of the calls, the agent, bare clients), CPU ms per s
+     * @param agentMsPerS   the agent's event loops, part of the above
+     * @param streamMsPerS  Callgate's stream work itself: its Vert.x event loops + AudioStream.heard/fill time
+     */
+    record Cpu(double processMsPerS, double agentMsPerS, double streamMsPerS, double machineBusyPct,
+               double phonesMsPerS, double seconds) {
     }
 
     static final com.sun.management.OperatingSystemMXBean OS =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     static final Set<Long> AGENT_THREADS = ConcurrentHashMap.newKeySet();
+    static final Set<Long> CALLGATE_LOOPS = ConcurrentHashMap.newKeySet();
 
     static long agentCpu() {
+        return threadsCpu(AGENT_THREADS);
+    }
+
+    static long threadsCpu(Set<Long> ids) {
         long sum = 0;
-        for (long id : AGENT_THREADS) {
+        for (long id : ids) {
             long t = THREADS.getThreadCpuTime(id);
             if (t > 0) {
                 sum += t;
@@ -378,6 +501,9 @@ public class StreamLatency {
         Thread.sleep(warmup * 1000L);
         long cpu0 = OS.getProcessCpuTime();
         long agent0 = agentCpu();
+        long loops0 = threadsCpu(CALLGATE_LOOPS);
+        long media0 = rec == null ? 0 : rec.mediaThreadCpu.sum();
+        long phones0 = phonesCpu();
         long[] m0 = machineTicks();
         long t0 = System.nanoTime();
         if (rec != null) {
@@ -390,9 +516,13 @@ public class StreamLatency {
         double wall = (System.nanoTime() - t0) / 1e9;
         long cpu1 = OS.getProcessCpuTime();
         long agent1 = agentCpu();
+        long loops1 = threadsCpu(CALLGATE_LOOPS);
+        long media1 = rec == null ? 0 : rec.mediaThreadCpu.sum();
+        long phones1 = phonesCpu();
         long[] m1 = machineTicks();
         double busy = 100.0 * (1 - (double) (m1[1] - m0[1]) / Math.max(1, m1[0] - m0[0]));
-        return new Cpu((cpu1 - cpu0) / 1e6 / wall, (agent1 - agent0) / 1e6 / wall, busy, wall);
+        return new Cpu((cpu1 - cpu0) / 1e6 / wall, (agent1 - agent0) / 1e6 / wall,
+                (loops1 - loops0 + media1 - media0) / 1e6 / wall, busy, (phones1 - phones0) / 1e6 / wall, wall);
     }
 
     static Result streamed(Vertx vertx, MediaWorkerPool pool, List<Call> calls, int port, String proto, int warmup,
@@ -427,7 +557,10 @@ public class StreamLatency {
             // after ~5 s. Longer than the scenario here, so the streams live through the window.
             stream.open(Duration.ofMinutes(10), Map.of()).toCompletionStage().toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
-            pool.bridge(calls.get(i).key(), new Gate(stream, p, random.nextInt(PERIOD_TICKS)))
+            // an even phase: every onset falls on the first 10 ms of one of the stream's 20 ms frames (the stream
+            // counts frames from the first heard() it gets, the Gate's tick 0), so each measurement includes the
+            // frame's full 10 ms wait for its second half — the worst case of the framing, the same every time
+            pool.bridge(calls.get(i).key(), new Gate(stream, p, 2 * random.nextInt(PERIOD_TICKS / 2)))
                     .toCompletableFuture().get(10, TimeUnit.SECONDS);
             streams.add(stream);
         }
@@ -475,13 +608,11 @@ public class StreamLatency {
             int n = i;
             futures.add(setup.submit(() -> {
                 String key = "bench-call-" + n;
-                AudioPeer phone = AudioPeer.create("bench-phone-" + n, 660);
                 String offer = pool.createOffer(key, MediaOptions.tone(1000)).toCompletableFuture()
                         .get(20, TimeUnit.SECONDS);
-                String answer = phone.acceptOffer(offer).get(20, TimeUnit.SECONDS);
+                String answer = phones.answer(n, offer);
                 pool.applyAnswer(key, answer).toCompletableFuture().get(20, TimeUnit.SECONDS);
-                phone.connected().get(20, TimeUnit.SECONDS);
-                return new Call(key, phone);
+                return new Call(key);
             }));
         }
         List<Call> calls = new ArrayList<>();
@@ -489,10 +620,10 @@ public class StreamLatency {
             calls.add(f.get(2, TimeUnit.MINUTES));
         }
         setup.shutdown();
-        // every phone hears the call's tone: media flows both ways before anything is measured
+        // every call hears its phone's tone: media flows before anything is measured
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         for (Call c : calls) {
-            while (Math.abs(c.phone().received().dominantHz() - 1000) > 15) {
+            while (pool.report(c.key()).map(r -> Math.abs(r.received().dominantHz() - 660) > 15).orElse(true)) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(c.key() + ": no audio from the call within 20 s");
                 }
@@ -508,6 +639,11 @@ public class StreamLatency {
         for (int i = 0; i + 1 < args.length; i += 2) {
             opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
+        SOURCE = System.getProperty("bench.source", "bench/StreamLatency.java");
+        if (opt.containsKey("phones")) {
+            phonesMain();
+            return;
+        }
         int many = Integer.parseInt(opt.get("calls"));
         int seconds = Integer.parseInt(opt.get("seconds"));
         int warmup = Integer.parseInt(opt.get("warmup"));
@@ -522,6 +658,10 @@ public class StreamLatency {
         for (io.netty.util.concurrent.EventExecutor loop : agentVertx.nettyEventLoopGroup()) {
             loop.submit(() -> AGENT_THREADS.add(Thread.currentThread().getId())).get(5, TimeUnit.SECONDS);
         }
+        for (io.netty.util.concurrent.EventExecutor loop : callgate.nettyEventLoopGroup()) {
+            loop.submit(() -> CALLGATE_LOOPS.add(Thread.currentThread().getId())).get(5, TimeUnit.SECONDS);
+        }
+        phones = new Phones();
         HttpServer server = agent(agentVertx);
         int port = server.actualPort();
         long started = System.nanoTime();
@@ -540,6 +680,12 @@ public class StreamLatency {
         if (many > 1) {
             calls.addAll(setUp(pool, 1, many));
             System.err.printf("%d calls up after %.1f s%n", many, (System.nanoTime() - started) / 1e9);
+            int[] own = schedulingCensus(ProcessHandle.current().pid());
+            int[] theirs = schedulingCensus(phones.process.pid());
+            System.err.printf("threads ordinary / real-time: Callgate's side %d / %d, phones %d / %d%n", own[0], own[1],
+                    theirs[0], theirs[1]);
+            census = String.format("threads ordinary / real-time (SCHED_FIFO): Callgate's side %d / %d, phones' "
+                    + "process %d / %d", own[0], own[1], theirs[0], theirs[1]);
             results.add(new Result("no stream (tone)", many, null, window(null, warmup, seconds), 0, 0));
             System.err.println("done: no stream x" + many);
             for (String proto : protocols) {
@@ -555,9 +701,11 @@ public class StreamLatency {
         System.out.printf("# %d cores, window %d s after %d s warm-up per scenario, run took %.0f s; load average "
                         + "at the end: %s%n", Runtime.getRuntime().availableProcessors(), seconds, warmup,
                 (System.nanoTime() - started) / 1e9, Files.readString(Path.of("/proc/loadavg")).trim());
+        System.out.println("# " + census + "; heard() calls of other than 480 samples (10 ms): " + NOT_10MS.get());
         System.out.println("| scenario | calls | phone → agent p50 / p99 / max (n) | agent → phone p50 / p99 / max (n) "
-                + "| dropped to / from app | process CPU, agent excluded | machine busy |");
-        System.out.println("|---|---:|---|---|---|---:|---:|");
+                + "| dropped to / from app | Callgate process CPU (agent excluded) | of which stream work, per call "
+                + "| phones' process (nice 19) | machine busy |");
+        System.out.println("|---|---:|---|---|---|---:|---:|---:|---:|");
         Map<Integer, Double> idleCpu = new HashMap<>();
         for (Result r : results) {
             if (r.rec() == null) {
@@ -565,30 +713,33 @@ public class StreamLatency {
             }
         }
         for (Result r : results) {
+            boolean streamed = r.rec() != null && !r.scenario().startsWith("bare");
             String up = r.rec() == null ? "–" : dist(r.rec().up);
             String down = r.rec() == null ? "–" : dist(r.rec().down);
             double own = r.cpu().processMsPerS() - r.cpu().agentMsPerS();
-            System.out.printf("| %s | %d | %s | %s | %s | %.0f ms/s%s | %.0f %% |%n", r.scenario(), r.calls(), up,
-                    down, r.rec() == null || r.scenario().startsWith("bare") ? "–" : r.drops() + " / " + r.dropsBack(),
-                    own, r.rec() == null ? "" : String.format(" (agent %.0f ms/s)", r.cpu().agentMsPerS()),
-                    r.cpu().machineBusyPct());
+            System.out.printf("| %s | %d | %s | %s | %s | %.0f ms/s | %s | %.0f ms/s | %.0f %% |%n", r.scenario(),
+                    r.calls(), up, down, streamed ? r.drops() + " / " + r.dropsBack() : "–", own,
+                    streamed ? String.format("%.1f ms/s", r.cpu().streamMsPerS() / r.calls()) : "–",
+                    r.cpu().phonesMsPerS(), r.cpu().machineBusyPct());
             if (r.rec() != null && (r.rec().outliers.get() > 0 || r.rec().closed.get() > 0)) {
-                System.out.printf("|   ↳ %d values outside 0–1 s left out, %d streams closed early | | | | | | |%n",
+                System.out.printf("|   ↳ %d values outside 0–1 s left out, %d streams closed early | | | | | | | | |%n",
                         r.rec().outliers.get(), r.rec().closed.get());
             }
         }
+        System.out.println("(bursts: 5 a second per call, so a window holds about " + 5 * seconds
+                + " per call each way)");
         for (Result r : results) {
             Double idle = idleCpu.get(r.calls());
             if (idle != null && r.rec() != null && !r.scenario().startsWith("bare")) {
                 double own = r.cpu().processMsPerS() - r.cpu().agentMsPerS();
-                System.out.printf("CPU per streamed call, %s at %d calls: (%.0f − %.0f ms/s) / %d = %.1f ms/s "
-                        + "(%.2f %% of a core)%n", r.scenario(), r.calls(), own, idle, r.calls(),
-                        (own - idle) / r.calls(), (own - idle) / r.calls() / 10);
+                System.out.printf("CPU per streamed call, %s at %d calls: process (%.0f − %.0f ms/s without streams) "
+                                + "/ %d = %.1f ms/s; measured on the stream's own threads and calls: %.1f ms/s "
+                                + "(%.2f %% of a core)%n", r.scenario(), r.calls(), own, idle, r.calls(),
+                        (own - idle) / r.calls(), r.cpu().streamMsPerS() / r.calls(),
+                        r.cpu().streamMsPerS() / r.calls() / 10);
             }
         }
-        for (Call c : calls) {
-            c.phone().close();
-        }
+        phones.close();
         pool.shutdown();
         System.exit(0); // native threads would keep the JVM alive
     }

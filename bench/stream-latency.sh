@@ -12,5 +12,5 @@ if [[ "${CALLGATE_BENCH_BUILD:-1}" != 0 ]]; then
   ./mvnw -B -q package -DskipTests
 fi
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), $(java -version 2>&1 | head -1); commit $(git rev-parse --short HEAD); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-exec java -Xmx1g -cp "target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/quarkus-app/app/*" \
+exec java -Xmx1g -Dbench.source="$here/StreamLatency.java" -cp "target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/quarkus-app/app/*" \
   "$here/StreamLatency.java" "$@"
