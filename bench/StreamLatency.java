@@ -460,9 +460,10 @@ public class StreamLatency {
      * @param processMsPerS the bench process (Callgate's side of the calls, the agent, bare clients), CPU ms per s
      * @param agentMsPerS   the agent's event loops, part of the above
      * @param streamMsPerS  Callgate's stream work itself: its Vert.x event loops + AudioStream.heard/fill time
+     * @param othersMsPerS  the rest of the machine's busy time: other processes (a concurrent build disturbs)
      */
     record Cpu(double processMsPerS, double agentMsPerS, double streamMsPerS, double machineBusyPct,
-               double phonesMsPerS, double seconds) {
+               double phonesMsPerS, double othersMsPerS, double seconds) {
     }
 
     static final com.sun.management.OperatingSystemMXBean OS =
@@ -521,8 +522,11 @@ public class StreamLatency {
         long phones1 = phonesCpu();
         long[] m1 = machineTicks();
         double busy = 100.0 * (1 - (double) (m1[1] - m0[1]) / Math.max(1, m1[0] - m0[0]));
-        return new Cpu((cpu1 - cpu0) / 1e6 / wall, (agent1 - agent0) / 1e6 / wall,
-                (loops1 - loops0 + media1 - media0) / 1e6 / wall, busy, (phones1 - phones0) / 1e6 / wall, wall);
+        double process = (cpu1 - cpu0) / 1e6 / wall;
+        double phonesCpu = (phones1 - phones0) / 1e6 / wall;
+        double others = busy / 100 * Runtime.getRuntime().availableProcessors() * 1000 - process - phonesCpu;
+        return new Cpu(process, (agent1 - agent0) / 1e6 / wall, (loops1 - loops0 + media1 - media0) / 1e6 / wall,
+                busy, phonesCpu, Math.max(0, others), wall);
     }
 
     static Result streamed(Vertx vertx, MediaWorkerPool pool, List<Call> calls, int port, String proto, int warmup,
@@ -704,7 +708,7 @@ public class StreamLatency {
         System.out.println("# " + census + "; heard() calls of other than 480 samples (10 ms): " + NOT_10MS.get());
         System.out.println("| scenario | calls | phone → agent p50 / p99 / max (n) | agent → phone p50 / p99 / max (n) "
                 + "| dropped to / from app | Callgate process CPU (agent excluded) | of which stream work, per call "
-                + "| phones' process (nice 19) | machine busy |");
+                + "| phones' process (nice 19) | machine busy (other processes) |");
         System.out.println("|---|---:|---|---|---|---:|---:|---:|---:|");
         Map<Integer, Double> idleCpu = new HashMap<>();
         for (Result r : results) {
@@ -717,10 +721,11 @@ public class StreamLatency {
             String up = r.rec() == null ? "–" : dist(r.rec().up);
             String down = r.rec() == null ? "–" : dist(r.rec().down);
             double own = r.cpu().processMsPerS() - r.cpu().agentMsPerS();
-            System.out.printf("| %s | %d | %s | %s | %s | %.0f ms/s | %s | %.0f ms/s | %.0f %% |%n", r.scenario(),
+            System.out.printf("| %s | %d | %s | %s | %s | %.0f ms/s | %s | %.0f ms/s | %.0f %% (%.0f ms/s) |%n",
+                    r.scenario(),
                     r.calls(), up, down, streamed ? r.drops() + " / " + r.dropsBack() : "–", own,
                     streamed ? String.format("%.1f ms/s", r.cpu().streamMsPerS() / r.calls()) : "–",
-                    r.cpu().phonesMsPerS(), r.cpu().machineBusyPct());
+                    r.cpu().phonesMsPerS(), r.cpu().machineBusyPct(), r.cpu().othersMsPerS());
             if (r.rec() != null && (r.rec().outliers.get() > 0 || r.rec().closed.get() > 0)) {
                 System.out.printf("|   ↳ %d values outside 0–1 s left out, %d streams closed early | | | | | | | | |%n",
                         r.rec().outliers.get(), r.rec().closed.get());
