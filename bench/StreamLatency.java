@@ -1,8 +1,10 @@
 // Voice-agent streams: the latency Callgate adds between a call's media and an application's WebSocket, each way, and
 // the CPU a streamed call costs — beside a bare WebSocket hop and the same calls without a stream, in the same run.
 //
-// One JVM, no Kafka, no database: real calls of the media pool (dev.callgate.media.MediaWorkerPool, libwebrtc) each
-// connected to an AudioPeer "phone" playing 660 Hz, bridged through dev.callgate.stream.AudioStream (the class the
+// No Kafka, no database, no Quarkus: real calls of the media pool (dev.callgate.media.MediaWorkerPool, libwebrtc),
+// each connected to an AudioPeer "phone" playing 660 Hz — the phones in a second JVM (this file with --phones) at
+// nice 19 and without CAP_SYS_NICE, so neither they nor their real-time audio threads take CPU from Callgate's side
+// (needs setpriv, util-linux) — each call bridged through dev.callgate.stream.AudioStream (the class the
 // service uses) to a measuring agent — a plain Vert.x WebSocket server on its own Vert.x instance, speaking twilio or
 // native 24 kHz. A decorator (Gate) sits between the pool and the AudioStream, where the service has nothing:
 //   phone → agent: on the pool's real sink calls (heard(), every 10 ms on the call's audio thread) the Gate hands
@@ -19,8 +21,11 @@
 // Baseline "bare": the same agent and message shapes over the same loopback, from a plain Vert.x WebSocket client
 // writing pre-encoded 20 ms frames on a timer (no resampling, no encoding, no queue; it does not even parse what it
 // gets): what the transport alone costs. CPU: process CPU over the window minus the agent's threads, with streams,
-// against the same calls playing a tone without a stream; per call = difference / calls.
-//   java -Xmx1g -cp 'target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/quarkus-app/app/*' \
+// against the same calls playing a tone without a stream (per call = difference / calls), and directly the stream's
+// own work: Callgate's Vert.x event loops plus the thread CPU time inside AudioStream.heard/fill.
+// docs/benchmarks.md ("Voice-agent streams") explains the method and the figures.
+//   java -Xmx1g -Dbench.source=bench/StreamLatency.java \
+//     -cp 'target/quarkus-app/lib/boot/*:target/quarkus-app/lib/main/*:target/quarkus-app/app/*' \
 //     bench/StreamLatency.java --calls 20 --seconds 15 --warmup 3 --protocols twilio,native24
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

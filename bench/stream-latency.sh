@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Voice-agent streams: latency added each way and CPU per streamed call (bench/StreamLatency.java), in one JVM with
-# the packaged app's classes — real libwebrtc calls of the media pool, AudioPeer phones, a measuring agent on loopback.
-# No Kafka, no database, no Quarkus: only the media pool and dev.callgate.stream.AudioStream are exercised.
+# Voice-agent streams: latency added each way and CPU per streamed call (bench/StreamLatency.java), with the packaged
+# app's classes — real libwebrtc calls of the media pool, a measuring agent on loopback, and the AudioPeer phones in a
+# second JVM at nice 19 without real-time scheduling (setpriv). No Kafka, no database, no Quarkus: only the media pool
+# and dev.callgate.stream.AudioStream are exercised. ~3 minutes; docs/benchmarks.md has the method and the figures.
 #   bench/stream-latency.sh [--calls 20] [--seconds 15] [--warmup 3] [--protocols twilio,native24]
 # CALLGATE_BENCH_BUILD=0 reuses target/quarkus-app of an earlier build.
 set -euo pipefail
