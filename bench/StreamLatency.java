@@ -561,10 +561,8 @@ public class StreamLatency {
                         public void hangupRequested() {
                         }
                     });
-            // The connect timeout is also handed to Vert.x as the upgrade request's timeout, which (Vert.x 4.5) closes
-            // the WebSocket that long after it opened, traffic or not: with the service's 5 s every stream ends
-            // after ~5 s. Longer than the scenario here, so the streams live through the window.
-            stream.open(Duration.ofMinutes(10), Map.of()).toCompletionStage().toCompletableFuture()
+            // the service's connect timeout (a deadline on the opening only)
+            stream.open(Duration.ofSeconds(5), Map.of()).toCompletionStage().toCompletableFuture()
                     .get(10, TimeUnit.SECONDS);
             // an even phase: every onset falls on the first 10 ms of one of the stream's 20 ms frames (the stream
             // counts frames from the first heard() it gets, the Gate's tick 0), so each measurement includes the

@@ -113,18 +113,36 @@ public final class AudioStream implements AudioBridge {
 
     /**
      * Connects (with {@code headers} on the upgrade request — never logged) and sends the protocol's opening
-     * messages; fails when the application cannot be reached in time.
+     * messages; fails when the application has not taken the upgrade within {@code connectTimeout} (TCP connect and
+     * handshake together) — a deadline on the opening only: an open stream has no idle timeout.
      */
     public Future<Void> open(Duration connectTimeout, Map<String, String> headers) {
         client = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setConnectTimeout((int) connectTimeout.toMillis()).setSsl(spec.secure())
                 .setMaxFrameSize(1 << 20).setMaxMessageSize(4 << 20).setSendBufferSize(32 * 1024)
                 .setClosingTimeout(1)); // seconds: a close handshake the application does not answer, then cut
+        // no setTimeout on the options: Vert.x applies it to the open WebSocket too, closing a live stream after it
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(spec.url().getHost())
-                .setPort(spec.port()).setURI(spec.requestUri()).setSsl(spec.secure())
-                .setTimeout(connectTimeout.toMillis());
+                .setPort(spec.port()).setURI(spec.requestUri()).setSsl(spec.secure());
         headers.forEach(options::addHeader);
-        return client.connect(options).map(ws -> {
+        io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
+        long deadline = vertx.setTimer(Math.max(1, connectTimeout.toMillis()), t -> {
+            if (opened.tryFail(new java.util.concurrent.TimeoutException("the application did not take the "
+                    + "WebSocket upgrade within " + connectTimeout.toMillis() + " ms"))) {
+                client.close(); // a handshake still pending is abandoned
+            }
+        });
+        client.connect(options).onComplete(ar -> {
+            vertx.cancelTimer(deadline);
+            if (ar.failed()) {
+                opened.tryFail(ar.cause());
+                return;
+            }
+            WebSocket ws = ar.result();
+            if (opened.future().isComplete()) { // too late: the deadline failed the opening
+                ws.close();
+                return;
+            }
             socket = ws;
             ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
             ws.textMessageHandler(this::onText);
@@ -135,8 +153,9 @@ public final class AudioStream implements AudioBridge {
             open.set(true);
             LOG.infof("call %s: streaming to %s (%s, %s, stream %s)", callRef, spec.safeUrl(),
                     spec.protocol().name().toLowerCase(java.util.Locale.ROOT), spec.format(), protocol.streamId());
-            return (Void) null;
+            opened.tryComplete();
         });
+        return opened.future();
     }
 
     /**
@@ -203,14 +222,19 @@ public final class AudioStream implements AudioBridge {
 
     private void send() {
         WebSocket ws = socket;
-        if (ws == null || ws.writeQueueFull()) {
-            droppedFrames.incrementAndGet();
-            if (drops != null) {
-                drops.toApplication().increment();
+        try {
+            // isClosed first: writeQueueFull throws between the socket closing and its close handler running
+            if (ws != null && !ws.isClosed() && !ws.writeQueueFull()) {
+                protocol.audio(ws, pending, chunk, (System.nanoTime() - startedAt) / 1_000_000);
+                return;
             }
-            return;
+        } catch (IllegalStateException closedMeanwhile) {
+            // the socket closed between the check and the write: the frame is lost like any other dropped one
         }
-        protocol.audio(ws, pending, chunk, (System.nanoTime() - startedAt) / 1_000_000);
+        droppedFrames.incrementAndGet();
+        if (drops != null) {
+            drops.toApplication().increment();
+        }
     }
 
     @Override
@@ -272,8 +296,12 @@ public final class AudioStream implements AudioBridge {
 
     private void markPlayed(String name) {
         WebSocket ws = socket;
-        if (ws != null && !ws.isClosed()) {
-            protocol.markPlayed(ws, name);
+        try {
+            if (ws != null && !ws.isClosed()) {
+                protocol.markPlayed(ws, name);
+            }
+        } catch (IllegalStateException closedMeanwhile) {
+            // runs on the audio thread: a socket closed since the check takes no mark
         }
     }
 

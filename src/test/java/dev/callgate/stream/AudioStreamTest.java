@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
@@ -356,6 +357,39 @@ class AudioStreamTest {
         assertThat(stream.droppedPlaybackFrames()).as("about 3 s of 20 ms frames").isBetween(140L, 150L);
         assertThat(registry.counter("from").count()).isEqualTo((double) stream.droppedPlaybackFrames());
         assertThat(stream.queuedSamples()).isLessThanOrEqualTo(48_000);
+    }
+
+    @Test
+    void anOpenStreamOutlivesItsConnectTimeout() throws Exception {
+        URI url = application((ws, message) -> {
+        });
+        StreamSpec spec = new StreamSpec(url, Map.of(), StreamSpec.OnClose.HANGUP);
+        stream = AudioStream.of(vertx, JSON, spec, CALL, Duration.ofSeconds(10), drops, listener());
+        stream.open(Duration.ofMillis(800), Map.of()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        pool.bridge("call-s", stream).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        // the deadline is on the opening only: audio keeps flowing well past it
+        int before = mediaMessages().size();
+        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4)).until(() -> closedReasons.isEmpty()
+                && !application.isClosed());
+        assertThat(mediaMessages().size() - before).as("2.5 s of 20 ms frames").isGreaterThan(100);
+    }
+
+    @Test
+    void anApplicationThatNeverTakesTheUpgradeFailsTheOpeningWithinItsTimeout() throws Exception {
+        // a server that accepts the connection and never answers the upgrade request
+        server = vertx.createHttpServer().requestHandler(request -> {
+        });
+        int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)
+                .actualPort();
+        StreamSpec spec = new StreamSpec(URI.create("ws://127.0.0.1:" + port + "/agent"), Map.of(),
+                StreamSpec.OnClose.HANGUP);
+        AudioStream silent = AudioStream.of(vertx, JSON, spec, CALL, Duration.ofSeconds(10), drops, listener());
+        long started = System.nanoTime();
+        var opening = silent.open(Duration.ofMillis(500), Map.of()).toCompletionStage().toCompletableFuture();
+        assertThatThrownBy(() -> opening.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                java.util.concurrent.TimeoutException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+        silent.close("unreachable").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
     /** What the call's side is told: closes and hang-up requests, recorded. */
