@@ -392,6 +392,39 @@ class AudioStreamTest {
         silent.close("unreachable").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
+    @Test
+    void aWssApplicationWhoseCertificateTheJvmDoesNotTrustIsRefused() throws Exception {
+        // TLS with the JVM's trust store: a self-signed certificate is not in it, so the stream does not open
+        Path keystore = recordings.resolve("agent.p12"); // a self-signed certificate made with the JDK's keytool
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "agent", "-keyalg", "RSA", "-keysize", "2048", "-validity", "1",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost", "-storetype", "PKCS12",
+                "-keystore", keystore.toString(), "-storepass", "agent-pass").inheritIO().start();
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0).as("keytool").isTrue();
+        server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSsl(true)
+                        .setKeyCertOptions(new io.vertx.core.net.PfxOptions().setPath(keystore.toString())
+                                .setPassword("agent-pass")))
+                .requestHandler(request -> request.toWebSocket().onSuccess(ws -> application = ws));
+        int port = server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS)
+                .actualPort();
+        StreamSpec spec = new StreamSpec(URI.create("wss://localhost:" + port + "/agent"), Map.of(),
+                StreamSpec.OnClose.HANGUP);
+        AudioStream untrusted = AudioStream.of(vertx, JSON, spec, CALL, Duration.ofSeconds(10), drops, listener());
+        var opening = untrusted.open(Duration.ofSeconds(5), Map.of()).toCompletionStage().toCompletableFuture();
+        assertThatThrownBy(() -> opening.get(10, TimeUnit.SECONDS))
+                .satisfies(e -> assertThat(causes(e)).anyMatch(c -> c instanceof javax.net.ssl.SSLException));
+        assertThat(application).as("no WebSocket reached the application").isNull();
+        untrusted.close("unreachable").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private static List<Throwable> causes(Throwable e) {
+        List<Throwable> chain = new java.util.ArrayList<>();
+        for (Throwable c = e; c != null && !chain.contains(c); c = c.getCause()) {
+            chain.add(c);
+        }
+        return chain;
+    }
+
     /** What the call's side is told: closes and hang-up requests, recorded. */
     private AudioStream.Listener listener() {
         return new AudioStream.Listener() {
