@@ -64,7 +64,7 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     public Path log() {
-        return Path.of("target", "service-" + instanceId + ".log");
+        return Path.of("target", "service-" + instanceId + "-" + port + ".log"); // a twin keeps its own
     }
 
     /** Starts the process (again) and waits until it is ready: Kafka and PostgreSQL reachable. */
