@@ -10,8 +10,8 @@
 # each at full speed (wrk closed loop, -c connections) after a warm-up, then each at half the ideal's full-speed rate
 # (webhooks.lua's WRK_RATE) for the latency at a given load. For 'consumers' the script also reports the consumer
 # group's lag on callgate.webhooks after each load, and how long the backlog took to drain.
-# --profile: only the 'ingress' variant, at full speed, with a JFR recording (settings=profile) of the measured
-# window, summarised by bench/JfrSummary.java into target/bench/ingress-profile.txt.
+# --profile: only the 'ingress' variant, at full speed: once after the warm-up, then again with a JFR recording
+# (settings=profile) of the measured window, summarised by bench/JfrSummary.java into target/bench/ingress-profile.txt.
 # Ports: BENCH_IDEAL_PORT (18090), BENCH_PORT (18080). Output (wrk's, the apps' logs, the JFR file) under target/bench/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -94,13 +94,15 @@ machine="$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $
 if (( profile )); then
   app "$out/app-ingress-profile.log" CALLGATE_CALLS_ENABLED=false CALLGATE_KAFKA_TOPIC_WEBHOOKS=$bench_topic -- -XX:FlightRecorderOptions:stackdepth=256
   warm "$url"
+  unprofiled=$(load ingress-unprofiled "$url") # also shows whether the warm-up was long enough
   jcmd "$app" JFR.start name=bench settings=profile duration=$((seconds + 2))s filename="$PWD/$out/ingress-only.jfr" >/dev/null
   result=$(load ingress-profiled "$url")
   sleep 4
   stop_apps
   java "$here/JfrSummary.java" "$out/ingress-only.jfr" > "$out/ingress-profile.txt"
   echo "# machine: $machine; commit $commit; wrk -t$threads -c$connections, ${warmup}s warm-up, ${seconds}s measured"
-  echo "ingress (under JFR, settings=profile): $result"
+  echo "ingress (after the warm-up, no JFR):   $unprofiled"
+  echo "ingress (then under JFR, settings=profile): $result"
   echo "profile summary: $out/ingress-profile.txt, recording: $out/ingress-only.jfr"
   exit 0
 fi
