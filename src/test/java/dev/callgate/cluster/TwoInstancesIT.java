@@ -221,8 +221,12 @@ class TwoInstancesIT {
             // connect webhook (b may: it stays in the webhook consumer group and places the answer on a)
             List<String> incoming = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                incoming.add(SimulatorAdminClient.placeCall(dev.callgate.support.Webhooks.newUser(),
-                        dev.callgate.support.Webhooks.PHONE_NUMBER_ID, 660.0, null));
+                // users who stay on the line (the default script hangs up 5 s after the answer: a window a loaded
+                // machine's polling can miss)
+                String user = dev.callgate.support.Webhooks.newUser();
+                SimulatorAdminClient.script(user, "neverHangUp", true);
+                incoming.add(SimulatorAdminClient.placeCall(user, dev.callgate.support.Webhooks.PHONE_NUMBER_ID,
+                        660.0, null));
             }
             for (String callId : incoming) {
                 JsonPath answered = await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
