@@ -243,20 +243,18 @@ public final class AudioStream implements AudioBridge {
     }
 
     private void onText(String text) {
-        StreamMessage message;
-        try {
-            message = protocol.readText(text);
-        } catch (IllegalArgumentException e) {
-            LOG.warnf("call %s: stream message ignored: %s", callRef, e.getMessage());
-            return;
-        }
-        handle(message);
+        receive(() -> protocol.readText(text));
     }
 
     private void onBinary(Buffer data) {
+        receive(() -> protocol.readBinary(data));
+    }
+
+    /** A message the protocol cannot read is logged and ignored; the stream goes on. */
+    private void receive(java.util.function.Supplier<StreamMessage> read) {
         StreamMessage message;
         try {
-            message = protocol.readBinary(data);
+            message = read.get();
         } catch (IllegalArgumentException e) {
             LOG.warnf("call %s: stream message ignored: %s", callRef, e.getMessage());
             return;

@@ -90,8 +90,7 @@ public class CallOrchestrator implements CallSignals {
         this.mapper = mapper;
         this.registry = registry;
         // a configured incoming stream that is not valid stops the start, naming the problem
-        incomingCalls.stream().ifPresent(configured -> incomingCalls.streamOf("\u0000default"));
-        incomingCalls.streams().keySet().forEach(incomingCalls::streamOf);
+        incomingCalls.checkStreams();
     }
 
     /** The committed outcome of one step: what to run next, and webhooks released from the parking lot. */

@@ -78,14 +78,23 @@ public interface IncomingCalls {
      */
     default Optional<dev.callgate.stream.StreamSpec> streamOf(String phoneNumberId) {
         StreamDefault configured = streams().get(phoneNumberId);
-        String name = "callgate.incoming.streams.\"" + phoneNumberId + "\"";
-        if (configured == null) {
-            configured = stream().orElse(null);
-            name = "callgate.incoming.stream";
-            if (configured == null || configured.url().isEmpty()) {
-                return Optional.empty();
-            }
+        if (configured != null) {
+            return Optional.of(spec(configured, "callgate.incoming.streams.\"" + phoneNumberId + "\""));
         }
+        return stream().filter(d -> d.url().isPresent()).map(d -> spec(d, "callgate.incoming.stream"));
+    }
+
+    /**
+     * Every configured stream, read once: a start-up check.
+     *
+     * @throws IllegalArgumentException naming the first one that is not valid
+     */
+    default void checkStreams() {
+        stream().filter(d -> d.url().isPresent()).ifPresent(d -> spec(d, "callgate.incoming.stream"));
+        streams().keySet().forEach(this::streamOf);
+    }
+
+    private static dev.callgate.stream.StreamSpec spec(StreamDefault configured, String name) {
         com.fasterxml.jackson.databind.node.ObjectNode json = com.fasterxml.jackson.databind.node.JsonNodeFactory
                 .instance.objectNode();
         configured.url().ifPresent(url -> json.put("url", url));
@@ -94,6 +103,6 @@ public interface IncomingCalls {
         json.put("onClose", configured.onClose());
         configured.parameters().forEach(json.putObject("parameters")::put);
         configured.headers().forEach(json.putObject("headers")::put);
-        return Optional.of(dev.callgate.stream.StreamSpec.read(json, name));
+        return dev.callgate.stream.StreamSpec.read(json, name);
     }
 }

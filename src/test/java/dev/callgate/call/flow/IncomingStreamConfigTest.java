@@ -44,5 +44,9 @@ class IncomingStreamConfigTest {
         assertThat(configured(Map.of()).streamOf("106540352242922")).isEmpty();
         assertThatThrownBy(() -> configured(Map.of("CALLGATE_INCOMING_STREAM_URL", "https://agent.example.com"))
                 .streamOf("1")).hasMessageContaining("callgate.incoming.stream");
+        // the start-up check reads every configured stream
+        assertThatThrownBy(() -> configured(Map.of("CALLGATE_INCOMING_STREAMS__42__URL", "wss://ok.example.com",
+                "CALLGATE_INCOMING_STREAMS__43__URL", "ftp://agent.example.com")).checkStreams())
+                .hasMessageContaining("callgate.incoming.streams.\"43\"");
     }
 }
