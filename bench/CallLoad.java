@@ -27,6 +27,16 @@ public class CallLoad {
     static String apiKey;
 
     public static void main(String[] args) throws Exception {
+        try {
+            run(args);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // the call threads are not daemons: without this a failed run would hang the script
+        }
+        System.exit(0);
+    }
+
+    static void run(String[] args) throws Exception {
         Map<String, String> opt = new HashMap<>(Map.of("url", "http://127.0.0.1:18081", "calls", "40",
                 "concurrency", "10", "talk-ms", "4000", "pid", "", "api-key", ""));
         for (int i = 0; i + 1 < args.length; i += 2) {
@@ -74,7 +84,7 @@ public class CallLoad {
                     }
                     if (counted && !checked && "ACTIVE".equals(state)) {
                         String wacid = field(call, "whatsappCallId");
-                        String report = send("GET", simulator + "/simulator/calls/" + wacid, null);
+                        String report = send("GET", simulator + "/simulator/calls/" + java.net.URLEncoder.encode(wacid, java.nio.charset.StandardCharsets.UTF_8), null);
                         Matcher m = Pattern.compile("\"dominantHz\":([0-9.]+)").matcher(report);
                         Matcher ours = Pattern.compile("\"receivedDominantHz\":([0-9.]+)").matcher(call);
                         if (m.find() && Math.abs(Double.parseDouble(m.group(1)) - 1000) < 15
@@ -106,6 +116,15 @@ public class CallLoad {
                 "callgate_call_setup_seconds")) {
             System.out.printf("%-40s p50=%s ms  p99=%s ms%n", name, ms(metrics, name, "0.5"), ms(metrics, name, "0.99"));
         }
+        // the steps inside: the media pool's offer, the Graph connect request, the connect webhook's queueing
+        System.out.printf("  steps: media offer ready p50=%s p99=%s ms | Graph connect p50=%s p99=%s ms"
+                        + " | call webhook ingress→consumer p50=%s p99=%s ms%n",
+                ms(metrics, "callgate_media_sdp_ready_seconds", "0.5", "sdp=\"offer\""),
+                ms(metrics, "callgate_media_sdp_ready_seconds", "0.99", "sdp=\"offer\""),
+                histogramMs(metrics, "callgate_cloudapi_latency_seconds", "action=\"connect\"", 0.5),
+                histogramMs(metrics, "callgate_cloudapi_latency_seconds", "action=\"connect\"", 0.99),
+                ms(metrics, "callgate_webhook_queued_seconds", "0.5"),
+                ms(metrics, "callgate_webhook_queued_seconds", "0.99"));
         long rssAfter = rss(pid);
         if (rssBefore > 0) {
             System.out.printf("RSS before=%d MB  peak=%d MB  after=%d MB  (peak-before)/peak_active=%d kB  "
@@ -119,6 +138,40 @@ public class CallLoad {
         Matcher m = Pattern.compile(Pattern.quote(name) + "\\{[^}]*quantile=\"" + Pattern.quote(quantile)
                 + "\"[^}]*\\} ([0-9.Ee+-]+)").matcher(metrics);
         return m.find() ? String.format(Locale.ROOT, "%.1f", Double.parseDouble(m.group(1)) * 1000) : "n/a";
+    }
+
+    static String ms(String metrics, String name, String quantile, String tag) {
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + "{") && line.contains(tag) && line.contains("quantile=\"" + quantile + "\"")) {
+                return String.format(Locale.ROOT, "%.1f", Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))
+                        * 1000);
+            }
+        }
+        return "n/a";
+    }
+
+    /** A quantile from a Prometheus histogram's buckets (upper bound of the bucket it falls in), in ms. */
+    static String histogramMs(String metrics, String name, String tag, double q) {
+        TreeMap<Double, Double> buckets = new TreeMap<>();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + "_bucket{") && line.contains(tag)) {
+                Matcher le = Pattern.compile("le=\"([^\"]+)\"").matcher(line);
+                if (le.find() && !le.group(1).equals("+Inf")) {
+                    buckets.put(Double.parseDouble(le.group(1)),
+                            Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+                }
+            }
+        }
+        if (buckets.isEmpty()) {
+            return "n/a";
+        }
+        double total = buckets.lastEntry().getValue();
+        for (Map.Entry<Double, Double> b : buckets.entrySet()) {
+            if (b.getValue() >= q * total) {
+                return String.format(Locale.ROOT, "≤%.0f", b.getKey() * 1000);
+            }
+        }
+        return "n/a";
     }
 
     static String field(String json, String name) {

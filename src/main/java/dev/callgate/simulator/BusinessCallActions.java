@@ -96,32 +96,42 @@ final class BusinessCallActions {
         String opaque = CallRequests.opaque(body);
         JsonNode recording = CallRequests.capture(body, "recording");
         JsonNode transcription = CallRequests.capture(body, "transcription");
+        SdpCheck.validate(sdp, "offer", number.dtls(), config.strictCandidates());
+        // The phone (a WebRTC peer: its own factory and audio module, hundreds of milliseconds on a loaded machine) is
+        // made before the number's lock is taken, so concurrent connects are not served one after the other; it is
+        // closed again if the call is refused.
+        String callId = MetaIds.callId();
+        UserScript script = scripts.of(user);
+        UserPhone phone = UserPhone.ringing(callId, config.media(), script.toneHz());
         Instant now = Instant.now();
         SimulatedCall call;
-        synchronized (number) {
-            SdpCheck.validate(sdp, "offer", number.dtls(), config.strictCandidates());
-            permissions.checkMayCall(number, user, now);
-            number.initiations.removeIf(t -> t.isBefore(now.minus(SimulatedPermissions.DAY)));
-            if (number.initiations.size() >= config.limits().initiationsPerDay()) {
-                throw new GraphError(CallingError.INITIATION_RATE_LIMIT,
-                        "Call initiation rate limit reached for this business number", null);
+        try {
+            synchronized (number) {
+                permissions.checkMayCall(number, user, now);
+                number.initiations.removeIf(t -> t.isBefore(now.minus(SimulatedPermissions.DAY)));
+                if (number.initiations.size() >= config.limits().initiationsPerDay()) {
+                    throw new GraphError(CallingError.INITIATION_RATE_LIMIT,
+                            "Call initiation rate limit reached for this business number", null);
+                }
+                if (number.liveCallWith(user) != null) {
+                    throw new GraphError(CallingError.DUPLICATE_CALL, "A call is already ongoing with this user", null);
+                }
+                if (number.liveCalls() >= config.limits().concurrentCalls()) {
+                    throw new GraphError(CallingError.CONCURRENT_CALL_LIMIT, "Concurrent call limit reached", null);
+                }
+                number.initiations.add(now);
+                call = new SimulatedCall(callId, number.phoneNumberId, user,
+                        SimulatedCall.Direction.BUSINESS_INITIATED, SimulatedCall.State.RINGING_USER, script);
+                call.offerSdp = sdp;
+                call.bizOpaqueCallbackData = opaque;
+                call.recording = recording;
+                call.transcription = transcription;
+                call.phone = phone;
+                number.calls.put(call.id, call);
             }
-            if (number.liveCallWith(user) != null) {
-                throw new GraphError(CallingError.DUPLICATE_CALL, "A call is already ongoing with this user", null);
-            }
-            if (number.liveCalls() >= config.limits().concurrentCalls()) {
-                throw new GraphError(CallingError.CONCURRENT_CALL_LIMIT, "Concurrent call limit reached", null);
-            }
-            number.initiations.add(now);
-            call = new SimulatedCall(MetaIds.callId(), number.phoneNumberId, user,
-                    SimulatedCall.Direction.BUSINESS_INITIATED, SimulatedCall.State.RINGING_USER,
-                    scripts.of(user));
-            call.offerSdp = sdp;
-            call.bizOpaqueCallbackData = opaque;
-            call.recording = recording;
-            call.transcription = transcription;
-            call.phone = UserPhone.ringing(call.id, config.media(), call.script.toneHz());
-            number.calls.put(call.id, call);
+        } catch (RuntimeException refused) {
+            phone.close();
+            throw refused;
         }
         LOG.infof("simulator: call %s: connect %s → %s", call.id, number.phoneNumberId, user);
         Map<String, Object> response = Map.of("messaging_product", "whatsapp", "calls", List.of(Map.of("id", call.id)));

@@ -81,15 +81,17 @@ public class CallEffects implements MediaListener {
             calls.put(key, new Receiver(call.callId(), signals));
             // silence while the phone rings (RTP keeps WhatsApp's media timer content); the call's own audio
             // starts from its beginning when the user picks up (PlayMedia)
+            long asked = System.nanoTime();
             media.createOffer(key, MediaOptions.silence().withRecord(call.record())).whenComplete((sdp, failure) ->
-                    signal(call, signals, failure == null
+                    signal(call, signals, failure == null && sdpReady("offer", asked)
                     ? new CallSignal.LocalSdpReady(sdp) : new CallSignal.MediaRefused(mediaRefusal(failure))));
         } else if (effect instanceof CallEffect.CreateAnswer answer) {
             calls.put(key, new Receiver(call.callId(), signals));
             // no RTP at all until accept returned 200 (PlayMedia): WhatsApp takes the first packet as "answered"
+            long asked = System.nanoTime();
             media.createAnswer(key, answer.remoteOfferSdp(), MediaOptions.nothingUntilPlay().withRecord(call.record()))
                     .whenComplete((sdp, failure) ->
-                    signal(call, signals, failure == null ? new CallSignal.LocalSdpReady(sdp)
+                    signal(call, signals, failure == null && sdpReady("answer", asked) ? new CallSignal.LocalSdpReady(sdp)
                             : new CallSignal.MediaRefused(mediaRefusal(failure))));
         } else if (effect instanceof CallEffect.ApplyAnswer answer) {
             media.applyAnswer(key, answer.sdp()).whenComplete((ok, failure) -> {
@@ -121,6 +123,15 @@ public class CallEffects implements MediaListener {
         } else if (effect instanceof CallEffect.CloseMedia) {
             close(key, call.whatsappCallId());
         }
+    }
+
+    /** Times the media pool's part of the set-up: the effect handed over until the local SDP, gathered, is ready. */
+    private boolean sdpReady(String kind, long askedNanos) {
+        io.micrometer.core.instrument.Timer.builder("callgate.media.sdp.ready").tag("sdp", kind)
+                .description("From the media effect handed to the pool to its local SDP (ICE gathered) ready")
+                .publishPercentiles(0.5, 0.99).register(registry)
+                .record(System.nanoTime() - askedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return true;
     }
 
     /**

@@ -306,6 +306,12 @@ public class CallOrchestrator implements CallSignals {
      * @return true if the record was new
      */
     public Uni<Boolean> onWebhook(WebhookRecord record, String json) {
+        if (record.receivedAt() != null && record.kind() == WebhookRecord.Kind.CALL) {
+            io.micrometer.core.instrument.Timer.builder("callgate.webhook.queued")
+                    .description("From a call webhook reaching the ingress to its consumer starting on it")
+                    .publishPercentiles(0.5, 0.99).register(registry)
+                    .record(java.time.Duration.between(record.receivedAt(), Instant.now()));
+        }
         boolean[] fresh = new boolean[1];
         return run(() -> lockCallId(record.callId())
                 .chain(() -> CallEvent.insertIfAbsent(record, json))
@@ -533,6 +539,18 @@ public class CallOrchestrator implements CallSignals {
      */
     private Uni<Step> commit(Call call, CallState before, Transition t, CallSignal signal, Instant receivedAt,
                              boolean releaseParked) {
+        if (!releaseParked) {
+            return write(call, before, t, signal, receivedAt, false);
+        }
+        // Recording a WhatsApp call id takes that id's lock before the call row's: a webhook of the same call takes
+        // them in that order too (onWebhook), and the opposite order deadlocked under load (PostgreSQL 40P01). Before
+        // the entity changes, too: Hibernate flushes a dirty call ahead of any native query, the lock's included.
+        return lockCallId(t.call().whatsappCallId())
+                .chain(() -> write(call, before, t, signal, receivedAt, true));
+    }
+
+    private Uni<Step> write(Call call, CallState before, Transition t, CallSignal signal, Instant receivedAt,
+                            boolean releaseParked) {
         Instant now = Instant.now();
         call.apply(t.call(), now);
         LOG.infof("call %s (%s): %s → %s on %s", call.callRef, call.whatsappCallId, before, call.state,
@@ -591,8 +609,7 @@ public class CallOrchestrator implements CallSignals {
         if (releaseParked && call.whatsappCallId != null) {
             // the call id is known now: the webhooks that arrived before it are replayed after the commit, each in
             // the transaction that deletes its parked row (a crash in between leaves it parked for the sweep)
-            return writes.chain(() -> lockCallId(call.whatsappCallId))
-                    .chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+            return writes.chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                                     "select id from parked_webhooks where whatsapp_call_id = ?1 order by id", Long.class)
                             .setParameter(1, call.whatsappCallId).getResultList()))
                     .map(ids -> new Step(context, later, actions, ids));
