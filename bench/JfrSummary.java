@@ -92,10 +92,13 @@ public class JfrSummary {
                     }
                 }
                 case "jdk.ThreadCPULoad" -> {
-                    Group g = groups.computeIfAbsent(group(e.getThread("eventThread")), Group::new);
-                    g.cpu += e.getFloat("user") + e.getFloat("system");
-                    g.cpuEvents++;
-                    g.threads.add(e.getThread("eventThread").getJavaName());
+                    RecordedThread t = e.getThread("eventThread");
+                    if (t != null) { // a native thread that ended before the event was written
+                        Group g = groups.computeIfAbsent(group(t), Group::new);
+                        g.cpu += e.getFloat("user") + e.getFloat("system");
+                        g.cpuEvents++;
+                        g.threads.add(String.valueOf(t.getJavaName()));
+                    }
                 }
                 case "jdk.ThreadAllocationStatistics" -> {
                     RecordedThread t = e.getThread("thread");

@@ -30,7 +30,7 @@ start_app target/bench-call-app.log $port env CALLGATE_HTTP_PORT=$port CALLGATE_
   CALLGATE_WHATSAPP_APP_SECRET=dev-app-secret CALLGATE_WHATSAPP_VERIFY_TOKEN=dev-verify-token \
   CALLGATE_CLOUDAPI_ACCESS_TOKEN=sim-access-token CALLGATE_CLOUDAPI_BASE_URL=http://127.0.0.1:$sim_port \
   CALLGATE_API_KEY=bench-api-key CALLGATE_MEDIA_MAX_CALLS="${CALLGATE_MEDIA_MAX_CALLS:-200}" QUARKUS_LOG_LEVEL="${CALLGATE_BENCH_LOG_LEVEL:-WARN}" \
-  java -Xmx1g -jar target/quarkus-app/quarkus-run.jar
+  java -Xmx1g ${CALLGATE_BENCH_JAVA_OPTS:-} -jar target/quarkus-app/quarkus-run.jar
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; commit $(git rev-parse --short HEAD)"
 java "$here/CallLoad.java" --url "http://127.0.0.1:$port" --simulator-url "http://127.0.0.1:$sim_port" \
   --api-key bench-api-key --pid "$app" "$@"

@@ -21,6 +21,8 @@ public class WebhookSignature {
     private static final int DIGEST_LENGTH = 32;
 
     private final SecretKeySpec key;
+    /** One initialised Mac per thread (event loops): Mac.getInstance and init cost more than hashing a webhook. */
+    private final ThreadLocal<Mac> macs;
 
     public WebhookSignature(WhatsAppSecrets secrets) {
         String secret = secrets.appSecret();
@@ -28,6 +30,7 @@ public class WebhookSignature {
             throw new IllegalStateException("callgate.whatsapp.app-secret (CALLGATE_WHATSAPP_APP_SECRET) is blank");
         }
         this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(this::newMac);
     }
 
     /** True only if {@code header} is a well-formed sha256 signature of exactly these bytes. */
@@ -50,10 +53,14 @@ public class WebhookSignature {
 
     /** HMAC-SHA256 of the bytes with the app secret. */
     public byte[] sign(byte[] rawBody) {
+        return macs.get().doFinal(rawBody); // doFinal resets the Mac for the next body
+    }
+
+    private Mac newMac() {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(key);
-            return mac.doFinal(rawBody);
+            return mac;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }

@@ -4,7 +4,8 @@
  * event, call status and call-permission reply, and publishes them to {@code callgate.webhooks}; it answers 200 only
  * once Kafka has acknowledged every record (503 otherwise, so Meta retries).
  *
- * <p>May use: {@code contract} (the records it publishes), the Kafka emitter, Jackson, Micrometer. No database, no
- * Cloud API.
+ * <p>May use: {@code contract} (the records it publishes), the {@code webhooks-out} channel's Kafka producer
+ * (SmallRye's {@code KafkaClientService}), Vert.x Web (the delivery route), JAX-RS (the handshake), Jackson, Micrometer.
+ * No database, no Cloud API.
  */
 package dev.callgate.ingress;
