@@ -32,6 +32,14 @@ public class InstanceLease {
     private volatile SqlConnection held;
     private volatile boolean fenced;
     private final java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Who hears the notifications of {@link #MEDIA_COMMANDS_CHANNEL} (their payload: the instance id they are for). */
+    private final java.util.List<java.util.function.Consumer<String>> mediaCommandListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    /**
+     * The PostgreSQL notification channel a media command's insert notifies (payload: its owner's instance id), in the
+     * inserting transaction: delivered at its commit, so the owner claims the row at once instead of at its next poll.
+     */
+    public static final String MEDIA_COMMANDS_CHANNEL = "callgate_media_commands";
     /** Names this process's lease sessions in {@code pg_stat_activity} (application_name, at most 63 bytes). */
     private final String processTag = "callgate-lease-" + java.util.UUID.randomUUID();
 
@@ -171,9 +179,32 @@ public class InstanceLease {
                         }
                     });
                     held = connection;
-                    return Uni.createFrom().item(true);
+                    return listen(connection).replaceWith(true);
                 })
                 .onFailure().call(e -> connection.close()));
+    }
+
+    /** Calls {@code listener} with the payload of every media-command notification (whatever instance it is for). */
+    public void onMediaCommand(java.util.function.Consumer<String> listener) {
+        mediaCommandListeners.add(listener);
+    }
+
+    /**
+     * Listens for media-command notifications on the lease's connection (it lives as long as the process and is taken
+     * again after a break, listening again). A failure only costs the wake-up: the poll still finds every row.
+     */
+    private Uni<Void> listen(SqlConnection connection) {
+        return Uni.createFrom().deferred(() -> {
+                    io.vertx.mutiny.pgclient.PgConnection.cast(connection).notificationHandler(notification -> {
+                        if (MEDIA_COMMANDS_CHANNEL.equals(notification.getChannel())) {
+                            mediaCommandListeners.forEach(l -> l.accept(notification.getPayload()));
+                        }
+                    });
+                    return connection.query("listen " + MEDIA_COMMANDS_CHANNEL).execute().replaceWithVoid();
+                })
+                .onFailure().invoke(e -> LOG.warnf("instance %s: not listening for media commands (they are found by "
+                        + "polling): %s", instance.id(), e.toString()))
+                .onFailure().recoverWithNull();
     }
 
     /**

@@ -23,6 +23,10 @@ public final class Periodic {
     private static final long QUIET_NANOS = Duration.ofSeconds(30).toNanos();
 
     private final AtomicBoolean running = new AtomicBoolean();
+    /** A nudge came while a run was going on: run again when it ends. */
+    private final AtomicBoolean again = new AtomicBoolean();
+    private final String what;
+    private final Supplier<Uni<?>> work;
     private volatile boolean cancelled;
     /** Failed runs since the last success, and when the last WARN was logged (ticks never overlap). */
     private long failures;
@@ -30,6 +34,8 @@ public final class Periodic {
 
     private Periodic(Vertx vertx, Duration interval, String what, Supplier<Uni<?>> work) {
         this.vertx = vertx;
+        this.what = what;
+        this.work = work;
         this.timer = vertx.setPeriodic(interval.toMillis(), id -> tick(what, work));
     }
 
@@ -37,16 +43,32 @@ public final class Periodic {
         return new Periodic(vertx, interval, what, work);
     }
 
+    /**
+     * Runs the work now, outside the schedule (something told us there is work); if a run is going on, once more right
+     * after it, so what that run may have missed is not left for the next tick.
+     */
+    public void nudge() {
+        if (cancelled) {
+            return;
+        }
+        again.set(true);
+        tick(what, work);
+    }
+
     private void tick(String what, Supplier<Uni<?>> work) {
         if (cancelled || !running.compareAndSet(false, true)) {
             return;
         }
+        again.set(false);
         SafeContext.run(vertx, () -> work.get().subscribe().with(ok -> {
             if (failures > 0) {
                 LOG.infof("%s works again after %d failed run(s)", what, failures);
                 failures = 0;
             }
             running.set(false);
+            if (again.get()) {
+                tick(what, work);
+            }
         }, failure -> {
             failures++;
             long now = System.nanoTime();

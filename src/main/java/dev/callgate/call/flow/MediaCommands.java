@@ -4,6 +4,7 @@ import dev.callgate.call.CallEffect;
 import dev.callgate.call.CallSignal;
 import dev.callgate.call.store.Call;
 import dev.callgate.cluster.Instance;
+import dev.callgate.cluster.InstanceLease;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -18,8 +19,8 @@ import java.util.UUID;
 /**
  * Scale-out: a call's PeerConnection lives in the instance that created it ({@code calls.media_owner}). When another
  * instance decides a media effect — it consumed the connect webhook with the SDP answer, say — the effect is written
- * to {@code media_commands} in the same transaction as the transition, and the owner, which polls for its own rows,
- * claims and runs it. Rows of an owner that is gone are dropped with its calls ({@link MediaRecovery}). Each row
+ * to {@code media_commands} in the same transaction as the transition, with a PostgreSQL notification the owner hears
+ * at the commit; it claims and runs the row at once (and polls as well, for a notification missed). Rows of an owner that is gone are dropped with its calls ({@link MediaRecovery}). Each row
  * carries the epoch of the owner's process that holds the call's media ({@code calls.media_epoch}); a row for an
  * earlier process of this instance id — it restarted since, and its PeerConnections went with it — is fenced: its
  * call is ended as media lost (a durable signal; the row goes only once that committed), its step never runs.
@@ -64,7 +65,11 @@ public class MediaCommands {
                         "insert into media_commands (call_id, owner, effect, sdp, epoch) values (?1, ?2, ?3, ?4, ?5)")
                 .setParameter(1, call.id).setParameter(2, call.mediaOwner)
                 .setParameter(3, effect.getClass().getSimpleName()).setParameter(4, sdp)
-                .setParameter(5, call.mediaEpoch).executeUpdate())
+                .setParameter(5, call.mediaEpoch).executeUpdate()
+                // delivered when this transaction commits: the owner claims the row at once, not at its next poll
+                .chain(() -> s.createNativeQuery("select cast(pg_notify(?1, ?2) as text)")
+                        .setParameter(1, InstanceLease.MEDIA_COMMANDS_CHANNEL).setParameter(2, call.mediaOwner)
+                        .getSingleResult()))
                 .replaceWithVoid();
     }
 
