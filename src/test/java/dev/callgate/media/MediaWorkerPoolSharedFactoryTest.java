@@ -153,6 +153,57 @@ class MediaWorkerPoolSharedFactoryTest extends MediaWorkerPoolTest {
         }
     }
 
+    @Test
+    void callsComingAndGoingBesideLiveCallsNeverDisturbThem() throws Exception {
+        // pool to pool (both shared): two long calls stay up while 40 short ones are set up, heard and closed
+        MediaWorkerPool gateway = newPool(TestMediaConfig.of(4, recordings));
+        MediaWorkerPool phones = newPool(TestMediaConfig.of(4, recordings));
+        try {
+            connect(gateway, phones, "live-a", 350, 1250);
+            connect(gateway, phones, "live-b", 450, 1350);
+            long threads = 0;
+            for (int i = 0; i < 40; i++) {
+                String key = "short-" + i;
+                double hz = 600 + 10 * (i % 20);
+                connect(gateway, phones, key, hz, hz + 300);
+                if (i % 8 == 0) {
+                    MediaWorkerPoolTest.awaitPoolHears(gateway, key, hz + 300);
+                    MediaWorkerPoolTest.awaitPoolHears(phones, key, hz);
+                } else {
+                    await().atMost(Duration.ofSeconds(TIMEOUT))
+                            .until(() -> phones.report(key).orElseThrow().received().frames() > 0);
+                }
+                gateway.close(key);
+                phones.close(key);
+                if (i == 9) {
+                    threads = MediaWorkerPoolChurnTest.osThreads();
+                }
+            }
+            for (String key : List.of("live-a", "live-b")) {
+                long got = gateway.report(key).orElseThrow().received().frames();
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> gateway.report(key).orElseThrow().received().frames() >= got + 100);
+            }
+            MediaWorkerPoolTest.awaitPoolHears(gateway, "live-a", 1250);
+            MediaWorkerPoolTest.awaitPoolHears(phones, "live-a", 350);
+            MediaWorkerPoolTest.awaitPoolHears(gateway, "live-b", 1350);
+            MediaWorkerPoolTest.awaitPoolHears(phones, "live-b", 450);
+            long threadsAfter = MediaWorkerPoolChurnTest.osThreads();
+            SharedMedia g = gateway.sharedMediaIfOpen();
+            SharedMedia p = phones.sharedMediaIfOpen();
+            System.out.printf("shared churn: threads after 10 calls %d, after 40 %d; gateway %d activations, %d module"
+                    + " pulls (%d outside activations); phone %d activations, %d pulls (%d outside)%n", threads,
+                    threadsAfter, g.activations(), g.modulePulls(), g.strayPulls(), p.activations(), p.modulePulls(),
+                    p.strayPulls());
+            assertThat(threadsAfter - threads).as("threads over 30 calls").isLessThanOrEqualTo(10);
+            assertThat(g.feeding()).isEqualTo(2);
+            assertThat(listener.events).noneMatch(e -> e.startsWith("failed:"));
+        } finally {
+            gateway.shutdown();
+            phones.shutdown();
+        }
+    }
+
     /** {@code a} offers with tone {@code aHz}, {@code b} answers with {@code bHz}; both CONNECTED. */
     static void connect(MediaWorkerPool a, MediaWorkerPool b, String key, double aHz, double bHz) throws Exception {
         String offer = a.createOffer(key, MediaOptions.tone(aHz)).toCompletableFuture().get(TIMEOUT, SECONDS);
