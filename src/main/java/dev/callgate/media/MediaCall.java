@@ -71,6 +71,12 @@ final class MediaCall {
 
     private final Object lock = new Object();
     private MediaSlot slot;
+    /** The shared back-end instead of a slot ({@code callgate.media.shared-factory}), or null. */
+    private SharedMedia shared;
+    /** This call's outgoing audio on the shared back-end. */
+    private SharedMedia.Feed feed;
+    /** Whether the shared back-end's sender was activated (it is, once: CONNECTED and not held). */
+    private boolean activated;
     private RTCPeerConnection pc;
     private RTCRtpSender sender;
     private AudioTrack localTrack;
@@ -113,7 +119,18 @@ final class MediaCall {
      */
     boolean play(FrameSource source) {
         synchronized (lock) {
-            if (closed.get() || slot == null) {
+            if (closed.get()) {
+                return false;
+            }
+            if (shared != null) {
+                feed.source(source);
+                if (rtpHeld) {
+                    rtpHeld = false;
+                    activateIfReady();
+                }
+                return true;
+            }
+            if (slot == null) {
                 return false;
             }
             slot.attach(source, framesSent);
@@ -174,6 +191,46 @@ final class MediaCall {
                 setSending(false); // before any description: not one packet leaves until play()
             }
             return true;
+        }
+    }
+
+    /**
+     * The shared back-end's {@link #open}: the call's own {@link dev.onvoid.webrtc.media.audio.CustomAudioSource}, track
+     * and PeerConnection on the shared factory; the sender inactive before any SDP whatever the options (its RTP starts
+     * at the activation, once CONNECTED and, for {@code holdRtp}, played). Runs on a pool thread.
+     */
+    boolean openShared(SharedMedia media, FrameSource source, WavRecorder rec, RTCConfiguration config) {
+        synchronized (lock) {
+            if (closed.get()) {
+                return false;
+            }
+            shared = media;
+            recorder = rec;
+            feed = media.newFeed(key, source, framesSent);
+            localTrack = media.factory().createAudioTrack("callgate-audio", feed.audioSource);
+            pc = media.factory().createPeerConnection(config,
+                    callbacks.peer(gatheringComplete, this::onConnectionChange, remote::attach));
+            sender = pc.addTrack(localTrack, List.of("callgate"));
+            rtpHeld = options.holdRtp();
+            setSending(false); // before any description: no send stream starts when DTLS connects
+            return true;
+        }
+    }
+
+    /**
+     * Shared back-end, lock held: activates the sender once the call is CONNECTED and its RTP is not held back (never
+     * before CONNECTED). A failure fails the call.
+     */
+    private void activateIfReady() {
+        if (shared == null || activated || rtpHeld || !reportedConnected.get() || closed.get() || sender == null) {
+            return;
+        }
+        activated = true;
+        try {
+            shared.activate(sender, feed);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "call %s: RTP could not be started", key);
+            later(() -> fail("RTP could not be started: " + e));
         }
     }
 
@@ -339,6 +396,9 @@ final class MediaCall {
         boolean clean = true;
         MediaSlot borrowed;
         synchronized (lock) {
+            if (shared != null) {
+                clean = closeShared();
+            }
             clean &= remote.detach(removal -> step("remove remote sink", removal));
             RTCPeerConnection p = pc;
             RTCRtpSender s = sender;
@@ -370,6 +430,38 @@ final class MediaCall {
         gatheringComplete.completeExceptionally(ex);
         localSdp.completeExceptionally(ex);
         return new TeardownResult(borrowed, clean);
+    }
+
+    /**
+     * Shared back-end, lock held: stops pushing the call, then (one at a time with activations) removes the sink and
+     * the sender, closes the PeerConnection and disposes the track. Leaves nothing for the common steps of
+     * {@link #close}.
+     */
+    private boolean closeShared() {
+        SharedMedia media = shared;
+        SharedMedia.Feed f = feed;
+        if (f != null) {
+            media.remove(f);
+        }
+        RTCPeerConnection p = pc;
+        RTCRtpSender s = sender;
+        AudioTrack track = localTrack;
+        pc = null;
+        sender = null;
+        localTrack = null;
+        return media.teardown(() -> {
+            boolean ok = remote.detach(removal -> step("remove remote sink", removal));
+            if (p != null && s != null) {
+                ok &= step("remove track", () -> p.removeTrack(s));
+            }
+            if (p != null) {
+                ok &= step("close peer connection", p::close);
+            }
+            if (track != null) {
+                ok &= step("dispose local track", track::dispose);
+            }
+            return ok;
+        });
     }
 
     record TeardownResult(MediaSlot slot, boolean clean) {
@@ -532,6 +624,9 @@ final class MediaCall {
             case CONNECTED -> {
                 disconnectedSince = 0;
                 if (reportedConnected.compareAndSet(false, true)) {
+                    synchronized (lock) {
+                        activateIfReady(); // shared back-end only
+                    }
                     events.connected(this);
                 }
             }

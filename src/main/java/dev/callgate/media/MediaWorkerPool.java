@@ -65,6 +65,8 @@ public class MediaWorkerPool {
     private final Deque<MediaSlot> idle = new ArrayDeque<>();
     private final List<MediaSlot> slots = new ArrayList<>();
     private final AtomicInteger slotsOpened = new AtomicInteger();
+    /** The shared back-end ({@code callgate.media.shared-factory}), created with the first call; guarded by admission. */
+    private SharedMedia shared;
     private volatile MediaListener listener = MediaListener.NONE;
     private volatile QualityListener qualityListener = QualityListener.NONE;
     /** Stats requests libwebrtc did not answer within {@link MediaConfig#qualityTimeout()}. */
@@ -259,6 +261,14 @@ public class MediaWorkerPool {
         for (MediaSlot slot : all) {
             slot.dispose();
         }
+        SharedMedia media;
+        synchronized (admission) {
+            media = shared;
+            shared = null;
+        }
+        if (media != null) {
+            media.dispose();
+        }
         executor.shutdown();
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -330,6 +340,20 @@ public class MediaWorkerPool {
             FrameSource source = source(call.options);
             if (call.options.record()) {
                 recorder = openRecorder(call.key);
+            }
+            if (config.sharedFactory()) {
+                if (!call.openShared(sharedMedia(), source, recorder, rtcConfiguration())) {
+                    if (recorder != null) {
+                        recorder.close();
+                    }
+                    return; // closed meanwhile
+                }
+                if (remoteOffer == null) {
+                    call.startOffer();
+                } else {
+                    call.startAnswer(remoteOffer);
+                }
+                return;
             }
             MediaSlot slot = borrowSlot();
             if (!call.open(slot, source, recorder, rtcConfiguration())) {
@@ -469,6 +493,26 @@ public class MediaWorkerPool {
             rtc.portAllocatorConfig = new PortAllocatorConfig(config.udpPortMin(), config.udpPortMax(), 0);
         }
         return rtc;
+    }
+
+    /** The shared back-end, created on first use (the module and factory live until shutdown). */
+    SharedMedia sharedMedia() {
+        synchronized (admission) {
+            if (shutdown) {
+                throw new IllegalStateException("media pool is shut down");
+            }
+            if (shared == null) {
+                shared = SharedMedia.open();
+            }
+            return shared;
+        }
+    }
+
+    /** The shared back-end if one was created, else null (tests). */
+    SharedMedia sharedMediaIfOpen() {
+        synchronized (admission) {
+            return shared;
+        }
     }
 
     private MediaSlot borrowSlot() {

@@ -15,6 +15,10 @@
  * {@link dev.callgate.media.AudioBridge} (48 kHz mono both ways, on the media threads) — how an audio stream to a voice
  * agent gets the user's voice and plays the agent's.
  *
+ * <p>With {@code callgate.media.shared-factory=true} the pool uses {@link dev.callgate.media.SharedMedia} instead of
+ * slots: one module and factory for every call, each call's audio pushed into its own source every 10 ms by one media
+ * clock thread, each sender inactive until its call is CONNECTED (see there for the recipe and its rules).
+ *
  * <p>Call quality: the pool samples each connected call's libwebrtc stats every {@code callgate.media.quality-interval}
  * (deadlined, never waiting on a media thread) and once as it closes; {@link dev.callgate.media.CallQuality} (pure) turns
  * two reports into loss, jitter, RTT, bitrates and an E-model MOS, handed to a

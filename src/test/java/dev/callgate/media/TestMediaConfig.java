@@ -7,26 +7,33 @@ import java.util.Optional;
 
 /** A plain {@link MediaConfig} for tests that construct the pool directly (same defaults as the mapping). */
 public record TestMediaConfig(int maxCalls, String recordingDirectory, boolean reuseSlots, Duration disconnectedTimeout,
-                       int udpPortMin, int udpPortMax, Duration qualityInterval) implements MediaConfig {
+                       int udpPortMin, int udpPortMax, Duration qualityInterval, boolean sharedFactory)
+        implements MediaConfig {
 
     public static TestMediaConfig of(int maxCalls, Path recordings) {
         return new TestMediaConfig(maxCalls, recordings.toString(), true, Duration.ofSeconds(10), 0, 0,
-                Duration.ofSeconds(5));
+                Duration.ofSeconds(5), false);
     }
 
     TestMediaConfig withDisconnectedTimeout(Duration timeout) {
         return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, timeout, udpPortMin, udpPortMax,
-                qualityInterval);
+                qualityInterval, sharedFactory);
     }
 
     TestMediaConfig withUdpPorts(int min, int max) {
         return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, disconnectedTimeout, min, max,
-                qualityInterval);
+                qualityInterval, sharedFactory);
     }
 
     TestMediaConfig withQualityInterval(Duration interval) {
         return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, disconnectedTimeout, udpPortMin,
-                udpPortMax, interval);
+                udpPortMax, interval, sharedFactory);
+    }
+
+    /** The same settings on the shared back-end ({@code callgate.media.shared-factory=true}) or not. */
+    public TestMediaConfig withSharedFactory(boolean on) {
+        return new TestMediaConfig(maxCalls, recordingDirectory, reuseSlots, disconnectedTimeout, udpPortMin,
+                udpPortMax, qualityInterval, on);
     }
 
     @Override
