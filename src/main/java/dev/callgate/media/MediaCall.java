@@ -367,6 +367,13 @@ final class MediaCall {
                 return last ? quality : null; // the same report twice (a periodic and the final request shared it)
             }
             CallQuality next = CallQuality.between(lastCounters, counters, at);
+            if (last && next.packetLoss() == null && quality != null && quality.packetLoss() != null) {
+                // the close came right after a periodic sample, too soon for a packet: nothing was measured since, so
+                // the last measured quality stands, with the final totals
+                next = new CallQuality(quality.mos(), quality.packetLoss(), quality.jitterMs(), quality.rttMs(),
+                        quality.inboundKbps(), quality.outboundKbps(), next.packetsReceived(), next.packetsLost(),
+                        next.packetsSent(), next.sampledAt());
+            }
             lastCounters = counters;
             quality = next;
             return next;

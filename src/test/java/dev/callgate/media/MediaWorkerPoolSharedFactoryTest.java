@@ -22,14 +22,11 @@ class MediaWorkerPoolSharedFactoryTest extends MediaWorkerPoolTest {
         return super.newPool(config.withSharedFactory(true));
     }
 
-    /** The slot-reuse assertions do not apply (no slots); capacity and reuse of the shared factory instead. */
+    /** No slot per call here: every call, the reused one included, runs on the one shared factory. */
     @Override
-    void refusesBeyondCapacityAndFreesASlotOnClose() {
-    }
-
-    /** Covered by {@link #severalCallsEachHearTheirOwnToneAndAClosedOneDisturbsNoOther} (a long call below). */
-    @Override
-    void longCallOnAReusedSlotKeepsAudioFlowingBothWays() {
+    void assertReused(MediaWorkerPool pool, int slots) {
+        assertThat(pool.slotsOpened()).as("no per-call slot on the shared back-end").isZero();
+        assertThat(pool.sharedMediaIfOpen()).as("the shared factory carries the calls").isNotNull();
     }
 
     @Test

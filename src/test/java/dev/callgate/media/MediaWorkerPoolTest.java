@@ -280,7 +280,7 @@ class MediaWorkerPoolTest {
             String offer = small.createOffer("three", MediaOptions.tone(440)).toCompletableFuture()
                     .get(TIMEOUT, SECONDS);
             assertThat(offer).contains("m=audio", "a=candidate");
-            assertThat(small.slotsOpened()).as("the freed slot is reused").isEqualTo(2);
+            assertReused(small, 2);
 
             // The reused slot carries audio both ways.
             AudioPeer phone = remote("phone-c", 660);
@@ -393,7 +393,7 @@ class MediaWorkerPoolTest {
 
             AudioPeer phone = remote("phone-l1", 660);
             poolOffers(one, "long", MediaOptions.tone(440), phone);
-            assertThat(one.slotsOpened()).isEqualTo(1);
+            assertReused(one, 1);
             long started = System.nanoTime();
             long lastFrames = 0;
             // ~20 s with both directions flowing, checked every ~2 s.
@@ -416,6 +416,14 @@ class MediaWorkerPoolTest {
         } finally {
             one.shutdown();
         }
+    }
+
+    /**
+     * A call placed after another closed reuses what that one held: its slot (module and factory) on this back-end,
+     * never more than {@code slots} of them opened.
+     */
+    void assertReused(MediaWorkerPool pool, int slots) {
+        assertThat(pool.slotsOpened()).as("the freed slot is reused").isEqualTo(slots);
     }
 
     @Test
