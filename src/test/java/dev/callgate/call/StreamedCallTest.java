@@ -124,6 +124,10 @@ class StreamedCallTest {
             assertThat(start.path("start").path("customParameters").path("agent").asText()).isEqualTo("echo");
             assertThat(start.path("start").path("mediaFormat").path("encoding").asText()).isEqualTo("audio/x-mulaw");
 
+            // a second of the call streamed (50 frames of 20 ms reached the application) before it hangs up, so the
+            // recording checked below has more than its half second to hold, however fast the user was heard
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.stream()
+                    .filter(m -> "media".equals(m.path("event").asText())).count() >= 50);
             socket.close(); // the application is done: onClose hangup
             JsonNode ended = CloudEvents.data(events.await(r -> callRef.equals(r.key())
                     && r.value().contains("dev.callgate.call.ended"), 1, Duration.ofSeconds(30)).get(0));
