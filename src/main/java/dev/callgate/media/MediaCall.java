@@ -413,15 +413,7 @@ final class MediaCall {
             pc = null;
             sender = null;
             localTrack = null;
-            if (p != null && s != null) {
-                clean &= step("remove track", () -> p.removeTrack(s));
-            }
-            if (p != null) {
-                clean &= step("close peer connection", p::close);
-            }
-            if (track != null) {
-                clean &= step("dispose local track", track::dispose);
-            }
+            clean &= release(p, s, track);
             borrowed = slot;
             slot = null;
             if (borrowed != null) {
@@ -437,6 +429,21 @@ final class MediaCall {
         gatheringComplete.completeExceptionally(ex);
         localSdp.completeExceptionally(ex);
         return new TeardownResult(borrowed, clean);
+    }
+
+    /** The teardown's order that gives no errors: the sender's track removed, the PeerConnection closed, the track. */
+    private boolean release(RTCPeerConnection p, RTCRtpSender s, AudioTrack track) {
+        boolean clean = true;
+        if (p != null && s != null) {
+            clean &= step("remove track", () -> p.removeTrack(s));
+        }
+        if (p != null) {
+            clean &= step("close peer connection", p::close);
+        }
+        if (track != null) {
+            clean &= step("dispose local track", track::dispose);
+        }
+        return clean;
     }
 
     /**
@@ -458,16 +465,7 @@ final class MediaCall {
         localTrack = null;
         return media.teardown(() -> {
             boolean ok = remote.detach(removal -> step("remove remote sink", removal));
-            if (p != null && s != null) {
-                ok &= step("remove track", () -> p.removeTrack(s));
-            }
-            if (p != null) {
-                ok &= step("close peer connection", p::close);
-            }
-            if (track != null) {
-                ok &= step("dispose local track", track::dispose);
-            }
-            return ok;
+            return release(p, s, track) && ok;
         });
     }
 

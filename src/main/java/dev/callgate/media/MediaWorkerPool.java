@@ -341,23 +341,17 @@ public class MediaWorkerPool {
             if (call.options.record()) {
                 recorder = openRecorder(call.key);
             }
+            boolean opened;
             if (config.sharedFactory()) {
-                if (!call.openShared(sharedMedia(), source, recorder, rtcConfiguration())) {
-                    if (recorder != null) {
-                        recorder.close();
-                    }
-                    return; // closed meanwhile
+                opened = call.openShared(sharedMedia(), source, recorder, rtcConfiguration());
+            } else {
+                MediaSlot slot = borrowSlot();
+                opened = call.open(slot, source, recorder, rtcConfiguration());
+                if (!opened) {
+                    giveBack(slot, true);
                 }
-                if (remoteOffer == null) {
-                    call.startOffer();
-                } else {
-                    call.startAnswer(remoteOffer);
-                }
-                return;
             }
-            MediaSlot slot = borrowSlot();
-            if (!call.open(slot, source, recorder, rtcConfiguration())) {
-                giveBack(slot, true);
+            if (!opened) {
                 if (recorder != null) {
                     recorder.close();
                 }
