@@ -243,6 +243,10 @@ class FaultCampaignIT {
      */
     @Test
     void aPoisonWebhookDoesNotHoldBackTheOnesBehindIt() {
+        // what is measured is the poison's effect, not a rebalance's: an instance restarted by an earlier scenario may
+        // still be joining the consumer group (or its killed predecessor still leaving it), which holds every record
+        // back for about a second
+        awaitWebhookConsumersSettled();
         try (WebhookTopic dlq = new WebhookTopic("callgate.webhooks.dlq")) {
             String poison = "wacid." + "P".repeat(300);
             Webhooks.postSigned(Webhooks.callStatus(poison, Webhooks.newUser(), "RINGING")).statusCode(200);
@@ -271,6 +275,21 @@ class FaultCampaignIT {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------------
+
+    /** The webhook consumer group holds exactly both instances' consumers (3 each) and is not rebalancing. */
+    private static void awaitWebhookConsumersSettled() {
+        String group = "callgate-call-events";
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+                org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                dev.callgate.support.KafkaBroker.bootstrapServers()))) {
+            await("consumer group " + group + " settled with both instances").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250)).ignoreExceptions().until(() -> {
+                        var description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                        return description.groupState() == org.apache.kafka.common.GroupState.STABLE
+                                && description.members().size() == 6;
+                    });
+        }
+    }
 
     /** Live calls: their refs, WhatsApp call ids and the instance holding each one's media. */
     private record Calls(List<String> refs, Map<String, String> callIds, Map<String, ServiceProcess> owner) {
