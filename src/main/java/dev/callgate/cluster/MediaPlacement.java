@@ -1,6 +1,7 @@
 package dev.callgate.cluster;
 
 import dev.callgate.call.CallConfig;
+import dev.callgate.call.CallState;
 
 import dev.callgate.media.MediaWorkerPool;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -10,14 +11,20 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 
 /**
- * Where a new call's PeerConnection goes: on the instance that decides it, unless that one is draining or full — then
- * on the live instance with the most room (each instance publishes its draining flag, media calls and capacity with
- * its heartbeat, {@code instances}). The chosen instance runs the offer or answer from {@code media_commands}. With no
- * other instance able to take it, the call stays here (and the media refuses it: {@code instance_draining},
- * {@code over_capacity}).
+ * Where a new call's PeerConnection goes: to the live instance with the most room — here unless this instance is
+ * draining or full, or another has at least {@value #MARGIN} more free places (so instances beyond the Kafka partition
+ * count, which decide no calls themselves, get their share, and a restarted instance fills up again). An instance's
+ * room is its capacity less its media calls: this instance's are counted live; another's are the larger of what its
+ * last heartbeat published ({@code instances}) and the live calls PostgreSQL records on it ({@code calls.media_owner}),
+ * so calls placed on it since that heartbeat count at once (no burst of new calls herds onto the one that looked
+ * emptiest). The chosen instance runs the offer or answer from {@code media_commands}. With no instance able to take
+ * it, the call stays here (and the media refuses it: {@code instance_draining}, {@code over_capacity}).
  */
 @ApplicationScoped
 public class MediaPlacement {
+
+    /** Free places another instance must have beyond this one's before a new call's media goes there. */
+    static final int MARGIN = 2;
 
     private final MediaWorkerPool media;
     private final Instance instance;
@@ -29,20 +36,31 @@ public class MediaPlacement {
         this.config = config;
     }
 
-    /** Whether this instance takes a new call's media itself. */
-    boolean hasRoomHere() {
-        return !media.draining() && media.activeCalls() < media.capacity();
+    /** Free places for new calls' media here (none while draining). */
+    int roomHere() {
+        return media.draining() ? 0 : Math.max(0, media.capacity() - media.activeCalls());
     }
 
     /** The instance (and its process's epoch) for a new call's media; inside the transition's transaction. */
     public Uni<MediaOwner> ownerForNewCall() {
         MediaOwner here = new MediaOwner(instance.id(), instance.epoch());
-        return hasRoomHere() ? Uni.createFrom().item(here)
-                : elsewhere().map(other -> other.isEmpty() ? here : other.get(0));
+        int room = roomHere();
+        return elsewhere().map(other -> {
+            if (other.isEmpty()) {
+                return here;
+            }
+            Candidate best = other.get(0);
+            boolean moreRoom = room == 0 ? best.room() > 0 : best.room() >= room + MARGIN;
+            return moreRoom ? best.owner() : here;
+        });
     }
 
     /** Who holds a call's PeerConnection: an instance, and the epoch of its process that holds it. */
     public record MediaOwner(String id, long epoch) {
+    }
+
+    /** Another instance and its free places. */
+    private record Candidate(MediaOwner owner, int room) {
     }
 
     /** Whether another live instance can take new calls (a draining instance then hands its new calls over). */
@@ -50,17 +68,27 @@ public class MediaPlacement {
         return Panache.withSession(this::elsewhere).map(other -> !other.isEmpty());
     }
 
-    private Uni<List<MediaOwner>> elsewhere() {
-        return Panache.getSession().chain(s -> s.createNativeQuery("""
-                        select id, epoch from instances
-                        where id <> ?1 and not draining and media_calls < media_capacity
-                          and seen_at >= now() - make_interval(secs => ?2)
-                        order by media_capacity - media_calls desc, id limit 1""", Object[].class)
+    /** Other live, not draining instances with room, the most room first. */
+    private Uni<List<Candidate>> elsewhere() {
+        return Panache.getSession().chain(s -> s.createNativeQuery(ELSEWHERE, Object[].class)
                 // seen within three heartbeats: a killed instance is not chosen in the dead-after it takes to be
                 // judged gone
                 .setParameter(1, instance.id()).setParameter(2, config.heartbeatInterval().toMillis() * 3 / 1000.0)
                 .getResultList())
                 .map(rows -> rows.stream()
-                        .map(row -> new MediaOwner((String) row[0], ((Number) row[1]).longValue())).toList());
+                        .map(row -> new Candidate(new MediaOwner((String) row[0], ((Number) row[1]).longValue()),
+                                ((Number) row[2]).intValue()))
+                        .filter(candidate -> candidate.room() > 0)
+                        .toList());
     }
+
+    /** Other instances' room; their live calls counted by {@code calls_media_owner_idx} (owner, state). */
+    private static final String ELSEWHERE = """
+            select i.id, i.epoch, i.media_capacity - greatest(i.media_calls,
+                (select count(*) from calls c where c.media_owner = i.id and c.state in (%s))) as room
+            from instances i
+            where i.id <> ?1 and not i.draining and i.seen_at >= now() - make_interval(secs => ?2)
+            order by room desc, i.id""".formatted(java.util.Arrays.stream(CallState.values())
+            .filter(CallState::live).map(state -> "'" + state.name() + "'")
+            .collect(java.util.stream.Collectors.joining(", ")));
 }

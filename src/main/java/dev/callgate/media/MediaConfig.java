@@ -12,7 +12,7 @@ import io.smallrye.config.WithDefault;
 public interface MediaConfig {
 
     /** Calls this instance carries at once; one more is refused ({@code CALLGATE_MEDIA_MAX_CALLS}). */
-    @WithDefault("50")
+    @WithDefault("40")
     int maxCalls();
 
     /** Where recordings go, one WAV per call named after the sanitised call key. */
