@@ -17,7 +17,7 @@ final class MetaSdp {
 
     /** The mid of Meta's offers. */
     static final String MID = "audio";
-    static final String OPUS_FMTP = "maxaveragebitrate=20000;maxplaybackrate=16000;minptime=20;useinbandfec=1";
+    static final String OPUS_FMTP = "minptime=10;useinbandfec=1"; // spec §6: as in Meta's SDPs
 
     private static final Pattern RTPMAP = Pattern.compile("^a=rtpmap:(\\d+) ([^/\\s]+)/(\\d+)");
     private static final Pattern PT_ATTRIBUTE = Pattern.compile("^a=(?:rtpmap|fmtp|rtcp-fb):(\\d+)[ \\s]");

@@ -21,6 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <pre>
  * ./mvnw -o test -Dtest=MediaBackendMeasure -Dsurefire.failIfNoSpecifiedTests=false -Dcallgate.bench.shared=true
  * </pre>
+ *
+ * {@code -Dcallgate.bench.opus-fmtp="maxplaybackrate=16000;..."} gives every offer and answer that Opus {@code fmtp}
+ * on its way to the other pool (libwebrtc sets each encoder from the far end's {@code fmtp}); by default they pass as
+ * libwebrtc wrote them, which is what Meta's SDPs say ({@code minptime=10;useinbandfec=1}, spec §6).
  */
 class MediaBackendMeasure {
 
@@ -47,7 +51,7 @@ class MediaBackendMeasure {
             double idlePct = pct(MediaWorkerPoolChurnTest.cpuMillis() - cpu0, System.nanoTime() - t0);
 
             for (int i = 0; i < calls; i++) {
-                MediaWorkerPoolSharedFactoryTest.connect(gateway, phone, "m" + i, gatewayHz(i), phoneHz(i));
+                connect(gateway, phone, "m" + i, gatewayHz(i), phoneHz(i), System.getProperty("callgate.bench.opus-fmtp"));
             }
             for (int i = 0; i < calls; i++) {
                 MediaWorkerPoolTest.awaitPoolHears(gateway, "m" + i, phoneHz(i));
@@ -134,5 +138,16 @@ class MediaBackendMeasure {
             }
         }
         return m;
+    }
+
+    /** Connects a call from {@code a} to {@code b}; each SDP's Opus {@code fmtp} replaced by {@code fmtp} if given. */
+    private static void connect(MediaWorkerPool a, MediaWorkerPool b, String key, double aHz, double bHz, String fmtp)
+            throws Exception {
+        java.util.function.UnaryOperator<String> opus = sdp -> fmtp == null ? sdp
+                : sdp.replaceAll("(?m)^a=fmtp:111 .*$", java.util.regex.Matcher.quoteReplacement("a=fmtp:111 " + fmtp));
+        String offer = a.createOffer(key, MediaOptions.tone(aHz)).toCompletableFuture().get(30, SECONDS);
+        String answer = b.createAnswer(key, opus.apply(offer), MediaOptions.tone(bHz)).toCompletableFuture()
+                .get(30, SECONDS);
+        a.applyAnswer(key, opus.apply(answer)).toCompletableFuture().get(30, SECONDS);
     }
 }

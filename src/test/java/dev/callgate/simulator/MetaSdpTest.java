@@ -38,7 +38,7 @@ class MetaSdpTest {
             "a=rtcp-rsize",
             "a=rtpmap:111 opus/48000/2",
             "a=rtcp-fb:111 transport-cc",
-            "a=fmtp:111 minptime=10;useinbandfec=1",
+            "a=fmtp:111 minptime=10;useinbandfec=1;stereo=1;usedtx=1",
             "a=rtpmap:63 red/48000/2",
             "a=fmtp:63 111/111",
             "a=rtpmap:9 G722/8000",
@@ -80,7 +80,7 @@ class MetaSdpTest {
         assertThat(shaped).contains("m=audio 47490 UDP/TLS/RTP/SAVPF 111 126\r\n")
                 .contains("a=rtpmap:126 telephone-event/8000")
                 .doesNotContain("red/48000", "G722", "PCMU", "PCMA", "CN/8000", "telephone-event/48000", "a=fmtp:63",
-                        "minptime=10", " tcp ", "a=ssrc:2222")
+                        "stereo=1", "usedtx=1", " tcp ", "a=ssrc:2222")
                 .contains("a=rtcp-fb:111 transport-cc", "a=ssrc:1111 cname:", "a=ssrc:1111 msid:",
                         "a=candidate:3592353495 1 udp", "a=candidate:494417719 1 udp");
     }
