@@ -3,6 +3,8 @@
 # the same local Kafka broker (deployment/local/kafka.sh) — issue 13, first two rows:
 #   bench/ingress-vs-ideal.sh [--seconds 20] [--warmup 10] [--connections 64] [--threads 2] [--profile]
 #                             [--variants ingress,consumers]   (the ideal always runs: it sets the half rate)
+#                             [--profile-drain]   (consumers: a JFR recording of the first drain, from start to end,
+#                                                  summarised into target/bench/consumers-drain-profile.txt)
 # Callgate needs a long warm-up before its rate settles (C2 still compiling after 35 s of load): use --warmup 90
 # for the closed-loop figures; the consumers' variant then builds a large backlog during its warm-up.
 # Every variant gets the same wrk load (bench/webhooks.lua: 2 KB signed call-status webhooks from
@@ -27,6 +29,7 @@ while (( $# )); do
     --connections) connections=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --profile) profile=1; shift ;;
+    --profile-drain) profile_drain=1; shift ;;
     --variants) variants=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -152,7 +155,15 @@ app "$out/app-consumers.log"
 echo "consumers  backlog of earlier runs drained in $(drain)" # it would compete for the CPU
 warm "$url"
 echo "consumers  full speed: $(load consumers "$url")  lag after: $(lag)"
+if (( ${profile_drain:-0} )); then
+  jcmd "$app" JFR.start name=drain settings=profile >/dev/null
+fi
 echo "consumers  lag drained in $(drain)"
+if (( ${profile_drain:-0} )); then
+  jcmd "$app" JFR.stop name=drain filename="$PWD/$out/consumers-drain.jfr" >/dev/null
+  java "$here/JfrSummary.java" "$out/consumers-drain.jfr" > "$out/consumers-drain-profile.txt"
+  echo "consumers  drain profile: $out/consumers-drain-profile.txt"
+fi
 echo "consumers  at $half/s: $(load consumers-half "$url" "$half")  lag after: $(lag)"
 echo "consumers  lag drained in $(drain)"
 stop_apps
