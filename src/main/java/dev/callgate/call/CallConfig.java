@@ -71,6 +71,15 @@ public interface CallConfig {
     @WithDefault("60s")
     Duration drainTimeout();
 
+    /**
+     * Resident memory (MiB) past which this instance recycles itself ({@code CALLGATE_CALLS_RECYCLE_AT_RSS_MIB}):
+     * once another live instance has room it takes no new calls, lets its active calls end by themselves and then
+     * exits (status 0) for its restart — containing the native memory webrtc-java never frees (~130 kB per closed
+     * PeerConnection) before the container's limit would kill it mid-call. 0: never.
+     */
+    @WithDefault("0")
+    long recycleAtRssMib();
+
     /** How often an instance looks for media effects other instances decided for the calls it holds. */
     @WithDefault("100ms")
     Duration mediaCommandPollInterval();

@@ -129,6 +129,8 @@ class HelmChartTest {
         assertThat(env.get("CALLGATE_DB_PASSWORD").path("valueFrom").path("secretKeyRef").path("name").asText())
                 .isEqualTo("callgate-db");
         assertThat(env.get("CALLGATE_CALLS_DRAIN_TIMEOUT").path("value").asText()).isEqualTo("60s");
+        assertThat(env.get("CALLGATE_CALLS_RECYCLE_AT_RSS_MIB").path("value").asText()).as("below the memory limit")
+                .isEqualTo("1792");
         assertThat(env.get("CALLGATE_MEDIA_UDP_PORT_MIN").path("value").asText()).isEqualTo("40000");
         assertThat(env.get("CALLGATE_KAFKA_TOPIC_COMMANDS").path("value").asText()).isEqualTo("callgate.commands");
         assertThat(env.get("CALLGATE_KAFKA_GROUP_WEBHOOKS").path("value").asText()).isEqualTo("callgate-call-events");

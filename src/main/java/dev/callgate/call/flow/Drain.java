@@ -84,11 +84,11 @@ public class Drain {
         }
     }
 
-    /** Runs first on shutdown, while Kafka, PostgreSQL and the Cloud API client still work. */
-    void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
-        if (!config.enabled()) {
-            return;
-        }
+    /**
+     * Takes no new calls from now on (readiness DOWN, media refused here, {@code instances.draining} said at once) and
+     * lets the active ones go on — the start of a drain, or of a recycle ({@link Recycle}). Not on an event loop.
+     */
+    void stopTakingCalls() {
         draining = true;
         media.drain();
         try {
@@ -97,6 +97,14 @@ public class Drain {
         } catch (RuntimeException e) {
             LOG.warnf("draining: could not tell the other instances yet: %s", e.toString());
         }
+    }
+
+    /** Runs first on shutdown, while Kafka, PostgreSQL and the Cloud API client still work. */
+    void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
+        if (!config.enabled()) {
+            return;
+        }
+        stopTakingCalls();
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         if (media.activeCalls() > 0) {
             LOG.infof("draining: %d call(s) may finish within %s; no new calls", media.activeCalls(),

@@ -8,7 +8,8 @@
  * the timer poller ({@link dev.callgate.call.flow.TimerScheduler}) and the effect poller
  * ({@link dev.callgate.call.flow.EffectPolling}).
  *
- * <p>Also: restart and dead-owner recovery ({@link dev.callgate.call.flow.MediaRecovery}), the drain on shutdown,
+ * <p>Also: restart and dead-owner recovery ({@link dev.callgate.call.flow.MediaRecovery}), the drain on shutdown and
+ * the recycle past a memory threshold ({@link dev.callgate.call.flow.Recycle}),
  * webhooks that never find their call (parking and its expiry), how incoming calls are answered, prompt checks, and
  * the calls' quality samples on their rows and in the metrics ({@link dev.callgate.call.flow.QualityRecorder}).
  *
