@@ -101,9 +101,19 @@ final class MediaCall {
     private final Object qualityLock = new Object();
     private volatile boolean loggedStatsStall;
     private final SdpCallbacks callbacks;
+    /** See {@link #onCandidate}; 0: gathering ends when libwebrtc says so. */
+    private final long settleMillis;
+    private final Object settleLock = new Object();
+    private java.util.concurrent.ScheduledFuture<?> settled;
 
     MediaCall(String key, MediaOptions options, ScheduledExecutorService executor, Events events,
             long disconnectedTimeoutMillis) {
+        this(key, options, executor, events, disconnectedTimeoutMillis, 0);
+    }
+
+    MediaCall(String key, MediaOptions options, ScheduledExecutorService executor, Events events,
+            long disconnectedTimeoutMillis, long settleMillis) {
+        this.settleMillis = settleMillis;
         this.key = key;
         this.options = options;
         this.executor = executor;
@@ -184,7 +194,7 @@ final class MediaCall {
             AudioTrackSource trackSource = slot.factory().createAudioSource(audio);
             localTrack = slot.factory().createAudioTrack("callgate-audio", trackSource);
             pc = slot.factory().createPeerConnection(config,
-                    callbacks.peer(gatheringComplete, this::onConnectionChange, remote::attach));
+                    callbacks.peer(gatheringComplete, this::onConnectionChange, remote::attach, this::onCandidate));
             sender = pc.addTrack(localTrack, List.of("callgate"));
             if (options.holdRtp()) {
                 rtpHeld = true;
@@ -209,7 +219,7 @@ final class MediaCall {
             feed = media.newFeed(key, source, framesSent);
             localTrack = media.factory().createAudioTrack("callgate-audio", feed.audioSource);
             pc = media.factory().createPeerConnection(config,
-                    callbacks.peer(gatheringComplete, this::onConnectionChange, remote::attach));
+                    callbacks.peer(gatheringComplete, this::onConnectionChange, remote::attach, this::onCandidate));
             sender = pc.addTrack(localTrack, List.of("callgate"));
             rtpHeld = options.holdRtp();
             setSending(false); // before any description: no send stream starts when DTLS connects
@@ -525,6 +535,28 @@ final class MediaCall {
             return CompletableFuture.failedFuture(closedException());
         }
         return done;
+    }
+
+    /**
+     * A candidate was gathered: with a settle time ({@link #settleMillis} &gt; 0), gathering counts as complete once
+     * no further candidate came for that long (libwebrtc's host UDP candidates come together; its relay and TCP
+     * phases, 50 and 100 ms later, bring nothing Meta uses when no STUN or TURN server is configured).
+     */
+    private void onCandidate(dev.onvoid.webrtc.RTCIceCandidate candidate) {
+        if (settleMillis <= 0 || gatheringComplete.isDone()) {
+            return;
+        }
+        synchronized (settleLock) {
+            if (settled != null) {
+                settled.cancel(false);
+            }
+            try {
+                settled = executor.schedule(() -> gatheringComplete.complete(null), settleMillis,
+                        java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // the pool is shutting down: the call is being closed
+            }
+        }
     }
 
     private CompletableFuture<String> localSdpWhenGathered() {

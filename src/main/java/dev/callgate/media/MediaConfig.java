@@ -38,6 +38,16 @@ public interface MediaConfig {
     @WithDefault("15s")
     Duration setupTimeout();
 
+    /**
+     * How long after the last candidate gathered an offer or answer counts as complete when no STUN or TURN server is
+     * configured ({@code CALLGATE_MEDIA_GATHER_SETTLE}). libwebrtc gathers the host UDP candidates at once, then waits
+     * 50 ms before its relay phase and 50 ms more before its TCP phase, and only then reports gathering complete —
+     * ~100 ms of every call's set-up spent on candidates Meta (UDP host candidates, no TURN) cannot use. 0: wait for
+     * the end of gathering, as with STUN or TURN servers, whose candidates come later.
+     */
+    @WithDefault("20ms")
+    Duration gatherSettle();
+
     /** A call DISCONNECTED this long without coming back is reported as failed. */
     @WithDefault("10s")
     Duration disconnectedTimeout();

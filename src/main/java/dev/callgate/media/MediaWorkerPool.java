@@ -57,6 +57,8 @@ public class MediaWorkerPool {
 
     private final MediaConfig config;
     private final int capacity;
+    /** {@link MediaConfig#gatherSettle()} in ms; 0 with STUN or TURN servers (their candidates come later). */
+    private final long settleMillis;
     private final ScheduledThreadPoolExecutor executor;
     private volatile boolean draining;
     private final Map<String, MediaCall> calls = new ConcurrentHashMap<>();
@@ -76,6 +78,7 @@ public class MediaWorkerPool {
     public MediaWorkerPool(MediaConfig config) {
         this.config = config;
         this.capacity = config.maxCalls();
+        this.settleMillis = config.iceServers().orElse(List.of()).isEmpty() ? config.gatherSettle().toMillis() : 0;
         if (capacity < 1) {
             throw new IllegalArgumentException("callgate.media.max-calls must be >= 1: " + capacity);
         }
@@ -303,7 +306,8 @@ public class MediaWorkerPool {
             if (calls.size() >= capacity) {
                 return CompletableFuture.failedFuture(new MediaCapacityException(callKey, capacity));
             }
-            call = new MediaCall(callKey, opts, executor, new Events(), config.disconnectedTimeout().toMillis());
+            call = new MediaCall(callKey, opts, executor, new Events(), config.disconnectedTimeout().toMillis(),
+                    settleMillis);
             calls.put(callKey, call);
         }
         try {

@@ -71,10 +71,18 @@ final class SdpCallbacks {
      */
     PeerConnectionObserver peer(CompletableFuture<Void> gatheringComplete,
                                 Consumer<RTCPeerConnectionState> onConnectionChange, Consumer<RTCRtpTransceiver> onTrack) {
+        return peer(gatheringComplete, onConnectionChange, onTrack, candidate -> {
+        });
+    }
+
+    /** As above; {@code onCandidate} hears of each candidate gathered (on libwebrtc's thread: keep it short). */
+    PeerConnectionObserver peer(CompletableFuture<Void> gatheringComplete,
+                                Consumer<RTCPeerConnectionState> onConnectionChange, Consumer<RTCRtpTransceiver> onTrack,
+                                Consumer<RTCIceCandidate> onCandidate) {
         return new PeerConnectionObserver() {
             @Override
             public void onIceCandidate(RTCIceCandidate candidate) {
-                // non-trickle: see above
+                onCandidate.accept(candidate); // non-trickle: the candidates are read from the local description
             }
 
             @Override

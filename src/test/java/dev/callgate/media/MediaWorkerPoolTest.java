@@ -238,6 +238,37 @@ class MediaWorkerPoolTest {
         }
     }
 
+    /**
+     * libwebrtc reports gathering complete only after its relay and TCP phases (50 and 100 ms after the host UDP
+     * candidates); with no STUN or TURN server an offer is taken once the candidates settle: it carries the host UDP
+     * candidates, not the TCP ones of the later phase — which an offer that waits for the end of gathering does carry.
+     * The call connects on them.
+     */
+    @Test
+    void anOfferCarriesItsHostUdpCandidatesWithoutWaitingForLibwebrtcsRelayAndTcpPhases() throws Exception {
+        MediaWorkerPool waiting = newPool(TestMediaConfig.of(2, recordings).withGatherSettle(Duration.ZERO));
+        try {
+            String complete = waiting.createOffer("call-complete", MediaOptions.silence()).toCompletableFuture()
+                    .get(TIMEOUT, SECONDS);
+            assertThat(candidates(complete)).as("waiting for the end of gathering")
+                    .anyMatch(l -> l.contains(" udp ")).anyMatch(l -> l.contains(" tcp "));
+        } finally {
+            waiting.shutdown();
+        }
+        String settled = pool.createOffer("call-settled", MediaOptions.silence()).toCompletableFuture()
+                .get(TIMEOUT, SECONDS);
+        assertThat(candidates(settled)).as("settled after the host candidates").isNotEmpty()
+                .allMatch(l -> l.contains(" udp ") && l.contains(" typ host"));
+        AudioPeer phone = remote("phone-settled", 660);
+        pool.applyAnswer("call-settled", phone.acceptOffer(settled).get(TIMEOUT, SECONDS)).toCompletableFuture()
+                .get(TIMEOUT, SECONDS);
+        awaitPoolHears(pool, "call-settled", 660);
+    }
+
+    private static List<String> candidates(String sdp) {
+        return sdp.lines().filter(l -> l.startsWith("a=candidate:")).toList();
+    }
+
     @Test
     void offerAndAnswerAreIdempotent() throws Exception {
         String offer = pool.createOffer("call-i", MediaOptions.tone(440)).toCompletableFuture().get(TIMEOUT, SECONDS);
