@@ -458,8 +458,8 @@ final class MediaCall {
 
     /**
      * Shared back-end, lock held: stops pushing the call, then (one at a time with activations) removes the sink and
-     * the sender, closes the PeerConnection and disposes the track. Leaves nothing for the common steps of
-     * {@link #close}.
+     * the sender, closes the PeerConnection, disposes the track and the call's audio source. Leaves nothing for the
+     * common steps of {@link #close}.
      */
     private boolean closeShared() {
         SharedMedia media = shared;
@@ -475,7 +475,11 @@ final class MediaCall {
         localTrack = null;
         return media.teardown(() -> {
             boolean ok = remote.detach(removal -> step("remove remote sink", removal));
-            return release(p, s, track) && ok;
+            ok &= release(p, s, track);
+            if (f != null) { // no longer pushed (removed above) nor used by a track (disposed): its native source goes
+                ok &= step("dispose audio source", f.audioSource::dispose);
+            }
+            return ok;
         });
     }
 

@@ -70,10 +70,11 @@ public interface MediaConfig {
     /**
      * One headless audio module and PeerConnectionFactory for ALL calls ({@code CALLGATE_MEDIA_SHARED_FACTORY}): each
      * call's audio is pushed by one Java media clock thread into its own source and its RTP starts only once it is
-     * CONNECTED ({@link SharedMedia}). About 2.2 native threads per call instead of about 8 (a slot per call), less CPU.
-     * Off by default: the slot per call ({@link #reuseSlots()}) is the proven path.
+     * CONNECTED ({@link SharedMedia}). About 1.75 native threads per call instead of about 8 (a slot per call) and ~30 %
+     * less CPU per call (docs/benchmarks.md). The default; {@code false}: a module and factory per call, reused as slots
+     * ({@link #reuseSlots()}).
      */
-    @WithDefault("false")
+    @WithDefault("true")
     boolean sharedFactory();
 
     /** Threads that run setup, teardown and listener callbacks. */
