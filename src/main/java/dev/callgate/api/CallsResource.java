@@ -40,8 +40,11 @@ public class CallsResource {
     private final MediaWorkerPool media;
     private final Drain drain;
     private final CommandReader commands;
+    private final com.fasterxml.jackson.databind.ObjectMapper mapper;
 
-    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media, Drain drain, CommandReader commands) {
+    public CallsResource(CallOrchestrator orchestrator, MediaWorkerPool media, Drain drain, CommandReader commands,
+                         com.fasterxml.jackson.databind.ObjectMapper mapper) {
+        this.mapper = mapper;
         this.commands = commands;
         this.orchestrator = orchestrator;
         this.media = media;
@@ -86,6 +89,18 @@ public class CallsResource {
         return Call.findByRef(callRef).map(call -> call == null
                 ? ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call", "no call with callRef " + callRef)
                 : Response.ok(CallView.of(call, media.report(call.mediaKey()).orElse(null))).build());
+    }
+
+    @GET
+    @Path("/{callRef}/timeline")
+    @Operation(summary = "One call's history in order: the commands that named it, Meta's webhooks about it, the"
+            + " Cloud API effects (attempts, result, last error) and the events published")
+    @WithSession
+    public Uni<Response> timeline(@RestPath String callRef) {
+        return Call.findByRef(callRef).chain(call -> call == null
+                ? Uni.createFrom().item(ApiKeyFilter.problem(Response.Status.NOT_FOUND, "no-such-call",
+                "no call with callRef " + callRef))
+                : CallTimeline.of(call, mapper).map(timeline -> Response.ok(timeline).build()));
     }
 
     @GET

@@ -1,0 +1,70 @@
+package dev.callgate.api;
+
+import dev.callgate.support.Commands;
+import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.LiveCalls;
+import dev.callgate.support.SimulatorAdminClient;
+import dev.callgate.support.WebhookTopic;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code GET /v1/calls/{callRef}/timeline}: a business-initiated call placed and hung up through Kafka, Meta's side
+ * the simulator; its timeline holds the commands, the Cloud API effects, Meta's webhooks and the published events, in
+ * the order they happened, with no webhook payload (phone numbers) in it.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBroker.class)
+class CallTimelineTest {
+
+    @Test
+    void aCallsTimelineHoldsItsCommandsEffectsWebhooksAndEventsInOrder() {
+        SimulatorAdminClient.reset();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            String ref = LiveCalls.place(events, 1, "timeline-").get(0);
+            Commands.send(ref, Commands.terminate("end-" + UUID.randomUUID(), ref));
+            events.await(r -> ref.equals(r.key()) && r.value().contains("\"dev.callgate.call.ended\""), 1,
+                    Duration.ofSeconds(30));
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                var response = given().get("/v1/calls/" + ref + "/timeline").then().statusCode(200).extract();
+                JsonPath timeline = response.jsonPath();
+                assertThat(timeline.getString("callRef")).isEqualTo(ref);
+                assertThat(timeline.getString("state")).isEqualTo("ENDED");
+                List<String> entries = timeline.<String>getList("entries.kind").stream().toList();
+                List<String> what = timeline.getList("entries.what");
+                List<String> line = new java.util.ArrayList<>();
+                for (int i = 0; i < entries.size(); i++) {
+                    line.add(entries.get(i) + ":" + what.get(i));
+                }
+                assertThat(line).as("the call's history").containsSubsequence(
+                        "command:call.initiate", "effect:CONNECT", "webhook:connect", "event:dev.callgate.call.connected",
+                        "command:call.terminate", "effect:TERMINATE", "webhook:terminate",
+                        "event:dev.callgate.call.ended");
+                List<Instant> at = timeline.<String>getList("entries.at").stream().map(Instant::parse).toList();
+                assertThat(at).isSorted();
+                assertThat(timeline.getString("entries.find { it.what == 'CONNECT' }.detail.attempts")).isEqualTo("1");
+                assertThat(timeline.getString("entries.find { it.kind == 'event' && it.what == "
+                        + "'dev.callgate.call.ended' }.detail.publishedAt")).isNotNull();
+                assertThat(response.asString()).as("no payloads (phone numbers)").doesNotContain("wa_id", "\"from\"");
+            });
+        }
+    }
+
+    @Test
+    void anUnknownCallHasNoTimeline() {
+        given().get("/v1/calls/no-such-" + UUID.randomUUID() + "/timeline").then().statusCode(404)
+                .contentType("application/problem+json");
+    }
+}
