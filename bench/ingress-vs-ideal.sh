@@ -21,7 +21,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-seconds=20 warmup=10 connections=64 threads=2 profile=0 variants=ingress,consumers
+seconds=20 warmup=10 connections=64 threads=2 profile=0 profile_drain=0 variants=ingress,consumers
 while (( $# )); do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
@@ -155,11 +155,11 @@ app "$out/app-consumers.log"
 echo "consumers  backlog of earlier runs drained in $(drain)" # it would compete for the CPU
 warm "$url"
 echo "consumers  full speed: $(load consumers "$url")  lag after: $(lag)"
-if (( ${profile_drain:-0} )); then
+if (( profile_drain )); then
   jcmd "$app" JFR.start name=drain settings=profile >/dev/null
 fi
 echo "consumers  lag drained in $(drain)"
-if (( ${profile_drain:-0} )); then
+if (( profile_drain )); then
   jcmd "$app" JFR.stop name=drain filename="$PWD/$out/consumers-drain.jfr" >/dev/null
   java "$here/JfrSummary.java" "$out/consumers-drain.jfr" > "$out/consumers-drain-profile.txt"
   echo "consumers  drain profile: $out/consumers-drain-profile.txt"

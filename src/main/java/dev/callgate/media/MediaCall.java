@@ -107,11 +107,6 @@ final class MediaCall {
     private java.util.concurrent.ScheduledFuture<?> settled;
 
     MediaCall(String key, MediaOptions options, ScheduledExecutorService executor, Events events,
-            long disconnectedTimeoutMillis) {
-        this(key, options, executor, events, disconnectedTimeoutMillis, 0);
-    }
-
-    MediaCall(String key, MediaOptions options, ScheduledExecutorService executor, Events events,
             long disconnectedTimeoutMillis, long settleMillis) {
         this.settleMillis = settleMillis;
         this.key = key;

@@ -111,7 +111,8 @@ public class Recycle {
         if (exiting) {
             return Uni.createFrom().voidItem();
         }
-        long rssMib = rssKib() < 0 ? -1 : rssKib() / 1024;
+        long rssKib = rssKib();
+        long rssMib = rssKib < 0 ? -1 : rssKib / 1024;
         long threshold = config.recycleAtRssMib();
         switch (decide(rssMib, threshold, recycling, drain.draining(), media.activeCalls())) {
             case OVER:
