@@ -14,10 +14,11 @@ import java.util.List;
  * One call's history in order — the view an operator opens first: each command that named it, each webhook Meta sent
  * about it (as received; no payloads, which hold phone numbers), each Cloud API effect (with its attempts, result and
  * last error) and each event published on {@code callgate.events}, from the rows PostgreSQL keeps (within the
- * retention windows).
+ * retention windows). {@code traceId}: the call's trace, when tracing was on as it began (find it in the tracing
+ * back-end; docs/operations.md).
  */
 public record CallTimeline(String callRef, String whatsappCallId, String direction, String state, String outcome,
-                           List<Entry> entries) {
+                           String traceId, List<Entry> entries) {
 
     /** One thing that happened to the call: when, what kind ({@code command}, {@code webhook}, {@code effect},
      * {@code event}), what (the command type, the webhook's event or status, the effect's action, the event type), and
@@ -55,6 +56,7 @@ public record CallTimeline(String callRef, String whatsappCallId, String directi
                         call.direction == null ? null : call.direction.name(),
                         call.state == null ? null : call.state.name(),
                         call.outcome == null ? null : call.outcome.name(),
+                        dev.callgate.tracing.TraceParent.traceId(call.traceParent),
                         rows.stream().map(row -> new Entry(instant(row[0]), (String) row[1], (String) row[2],
                                 tree(mapper, (String) row[3]))).toList()));
     }

@@ -49,9 +49,10 @@ public class CommandConsumer {
     public CommandConsumer(CallOrchestrator orchestrator, ObjectMapper mapper, MeterRegistry registry,
                            Permissions permissions, Drain drain, CommandReader commands, StoreRetry retry,
                            dev.callgate.cluster.MediaPlacement placement, Vertx vertx,
+                           dev.callgate.tracing.CallTracing tracing,
                            @ConfigProperty(name = "callgate.consumers.max-in-flight", defaultValue = "64")
                            int maxInFlight) {
-        this.lanes = new CallLanes(CHANNEL, maxInFlight, vertx, registry);
+        this.lanes = new CallLanes(CHANNEL, maxInFlight, vertx, registry, tracing.enabled());
         this.placement = placement;
         this.retry = retry;
         this.commands = commands;
@@ -104,6 +105,7 @@ public class CommandConsumer {
 
     /** A valid command taken: counted, logged and handed to the orchestrator, retried until stored. */
     private Uni<Void> accept(CallCommand command) {
+        dev.callgate.runtime.CallLog.name(command.callRef(), null);
         registry.counter("callgate.commands", "type", command.getClass().getSimpleName().toLowerCase(),
                 "result", "accepted").increment();
         LOG.infof("call %s: command %s (%s)", command.callRef(), command.commandId(),

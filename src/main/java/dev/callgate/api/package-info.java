@@ -4,6 +4,6 @@
  *
  * <p>May use: {@code call} and {@code call.flow} (the orchestrator), {@code call.store} (reads of calls), {@code cluster}
  * (placement during a drain); {@code permission}; {@code settings}; {@code cloudapi}'s exceptions (to map Meta's
- * refusals to problem bodies); {@code media} for the live report of a call's media.
+ * refusals to problem bodies); {@code media} for the live report of a call's media; {@code tracing} (a call's trace id).
  */
 package dev.callgate.api;

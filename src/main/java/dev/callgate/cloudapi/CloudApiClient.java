@@ -103,7 +103,8 @@ public class CloudApiClient {
                         throw new CloudApiException("connect", 200, 0, null, null,
                                 "connect answered without calls[0].id", null, response.toString());
                     }
-                    LOG.infof("call %s: connect sent from %s to %s", callId, phoneNumberId, to != null ? to : recipient);
+                    LOG.infof("call %s: connect sent from %s to %s", callId, phoneNumberId,
+                            dev.callgate.runtime.CallLog.user(to != null ? to : recipient));
                     return callId;
                 });
     }

@@ -5,6 +5,6 @@
  * how Meta names a user (phone number or business-scoped user id).
  *
  * <p>May use: the Quarkus REST client, Jackson, Micrometer, Hibernate Reactive Panache (the connect limit shared
- * through PostgreSQL). Nothing else of Callgate.
+ * through PostgreSQL); {@code runtime}'s {@code CallLog} (users' numbers in logs). Nothing else of Callgate.
  */
 package dev.callgate.cloudapi;

@@ -13,6 +13,9 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaProducer;
 import io.vertx.core.Vertx;
+import dev.callgate.tracing.CallTracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -50,6 +53,7 @@ public class WebhookPublisher {
     private final String topic;
     private final Duration timeout;
     private final Timer ackLatency;
+    private final CallTracing tracing;
     private volatile KafkaProducer<String, String> channelProducer;
     /** The producer has had the topic's partitions: a send no longer waits for metadata. */
     private volatile boolean partitionsKnown;
@@ -58,6 +62,7 @@ public class WebhookPublisher {
             // not used to send: injecting it wires the channel, whose producer is then taken from SmallRye
             @Channel(CHANNEL) MutinyEmitter<String> channel,
             KafkaClientService kafka, ObjectMapper mapper, IngressConfig config, MeterRegistry registry, Vertx vertx,
+            CallTracing tracing,
             @ConfigProperty(name = "mp.messaging.outgoing." + CHANNEL + ".topic") String topic,
             @ConfigProperty(name = "mp.messaging.outgoing." + CHANNEL + ".max.block.ms",
                     defaultValue = "60000") long maxBlockMs,
@@ -70,6 +75,7 @@ public class WebhookPublisher {
                     + ") must exceed the producer's max.block.ms + delivery.timeout.ms (" + maxBlockMs + " + "
                     + deliveryTimeoutMs + " ms)");
         }
+        this.tracing = tracing;
         this.kafka = kafka;
         this.writer = mapper.writerFor(WebhookRecord.class);
         this.vertx = vertx;
@@ -100,9 +106,11 @@ public class WebhookPublisher {
         }
         long start = System.nanoTime();
         io.vertx.core.Context context = vertx.getOrCreateContext();
+        // the delivery's trace (its HTTP request's span): each record's producer span goes under it
+        Context trace = Context.current();
         long timer = vertx.setTimer(timeout.toMillis(), id -> done.completeExceptionally(new PublishFailedException(
                 "Kafka did not acknowledge " + records.size() + " record(s) within " + timeout, null)));
-        sendFrom(context, records, 0, done);
+        sendFrom(context, trace, records, 0, done);
         return done.whenComplete((ok, failure) -> {
             vertx.cancelTimer(timer);
             if (failure == null) {
@@ -111,17 +119,17 @@ public class WebhookPublisher {
         });
     }
 
-    private void sendFrom(io.vertx.core.Context context, List<WebhookRecord> records, int index,
+    private void sendFrom(io.vertx.core.Context context, Context trace, List<WebhookRecord> records, int index,
                           CompletableFuture<Void> done) {
         try {
-            sendNext(context, records, index, done);
+            sendNext(context, trace, records, index, done);
         } catch (RuntimeException e) { // no producer (the channel did not start), a closed producer
             done.completeExceptionally(new PublishFailedException("Kafka refused " + records.size() + " record(s): "
                     + e.getMessage(), e));
         }
     }
 
-    private void sendNext(io.vertx.core.Context context, List<WebhookRecord> records, int index,
+    private void sendNext(io.vertx.core.Context context, Context trace, List<WebhookRecord> records, int index,
                           CompletableFuture<Void> done) {
         if (index == records.size()) {
             done.complete(null);
@@ -139,8 +147,11 @@ public class WebhookPublisher {
                     + record.dedupId(), e));
             return;
         }
+        KafkaProducer<String, String> producer = producer();
+        Span span = tracing.publish(topic, trace, message.headers());
         // the producer's I/O thread calls back: the next record (and the answer) go back to the caller's context
         org.apache.kafka.clients.producer.Callback acked = (metadata, failure) -> {
+            CallTracing.end(span, failure);
             if (failure != null) {
                 done.completeExceptionally(new PublishFailedException("Kafka refused " + records.size()
                         + " record(s): " + failure.getMessage(), failure));
@@ -149,19 +160,26 @@ public class WebhookPublisher {
                 if (index + 1 == records.size()) {
                     done.complete(null);
                 } else {
-                    context.runOnContext(v -> sendFrom(context, records, index + 1, done));
+                    context.runOnContext(v -> sendFrom(context, trace, records, index + 1, done));
                 }
             }
         };
-        KafkaProducer<String, String> producer = producer();
         if (partitionsKnown) {
-            producer.unwrap().send(message, acked);
+            try {
+                producer.unwrap().send(message, acked);
+            } catch (RuntimeException e) {
+                CallTracing.end(span, e);
+                throw e;
+            }
         } else {
             producer.runOnSendingThread((Producer<String, String> p) -> {
                 p.send(message, acked);
             }).subscribe().with(sent -> {
-            }, refused -> done.completeExceptionally(new PublishFailedException("Kafka refused " + records.size()
-                    + " record(s): " + refused.getMessage(), refused)));
+            }, refused -> {
+                CallTracing.end(span, refused);
+                done.completeExceptionally(new PublishFailedException("Kafka refused " + records.size()
+                        + " record(s): " + refused.getMessage(), refused));
+            });
         }
     }
 

@@ -5,7 +5,8 @@
  * once Kafka has acknowledged every record (503 otherwise, so Meta retries).
  *
  * <p>May use: {@code contract} (the records it publishes), the {@code webhooks-out} channel's Kafka producer
- * (SmallRye's {@code KafkaClientService}), Vert.x Web (the delivery route), JAX-RS (the handshake), Jackson, Micrometer.
+ * (SmallRye's {@code KafkaClientService}), Vert.x Web (the delivery route), JAX-RS (the handshake), Jackson, Micrometer,
+ * {@code tracing} (a producer span per record, its context in the record's headers).
  * No database, no Cloud API.
  */
 package dev.callgate.ingress;

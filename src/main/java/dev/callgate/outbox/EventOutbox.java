@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import dev.callgate.tracing.CallTracing;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
@@ -22,8 +23,12 @@ public class EventOutbox {
     /** The topic the relay publishes to (recorded on the row for operators). */
     private final String topic;
 
+    private final CallTracing tracing;
+
     public EventOutbox(ObjectMapper mapper,
-                       @ConfigProperty(name = "mp.messaging.outgoing.events-out.topic") String topic) {
+                       @ConfigProperty(name = "mp.messaging.outgoing.events-out.topic") String topic,
+                       CallTracing tracing) {
+        this.tracing = tracing;
         this.mapper = mapper;
         this.topic = topic;
     }
@@ -32,8 +37,16 @@ public class EventOutbox {
         return mapper.createObjectNode();
     }
 
-    /** Adds the event; {@code key} is the record key and the CloudEvent subject. Must run inside a transaction. */
+    /**
+     * Adds the event; {@code key} is the record key and the CloudEvent subject. Must run inside a transaction. The
+     * record continues the current trace (the command's or webhook's being worked).
+     */
     public Uni<Void> add(String key, String type, ObjectNode data, Instant now) {
+        return add(key, type, data, now, tracing.current());
+    }
+
+    /** As {@link #add(String, String, ObjectNode, Instant)}; the record's span goes under {@code traceParent}. */
+    public Uni<Void> add(String key, String type, ObjectNode data, Instant now, String traceParent) {
         ObjectNode event = mapper.createObjectNode();
         event.put("specversion", "1.0");
         event.put("id", UUID.randomUUID().toString());
@@ -50,8 +63,10 @@ public class EventOutbox {
             return Uni.createFrom().failure(e);
         }
         return Panache.getSession().chain(session -> session.createNativeQuery(
-                        "insert into outbox (topic, record_key, payload) values (?1, ?2, cast(cast(?3 as text) as jsonb))")
-                .setParameter(1, topic).setParameter(2, key).setParameter(3, json).executeUpdate())
+                        "insert into outbox (topic, record_key, payload, trace_parent) "
+                                + "values (?1, ?2, cast(cast(?3 as text) as jsonb), ?4)")
+                .setParameter(1, topic).setParameter(2, key).setParameter(3, json).setParameter(4, traceParent)
+                .executeUpdate())
                 .replaceWithVoid();
     }
 }

@@ -3,6 +3,9 @@ package dev.callgate.outbox;
 import dev.callgate.call.CallConfig;
 
 import dev.callgate.runtime.SafeContext;
+import dev.callgate.tracing.CallTracing;
+import dev.callgate.tracing.TraceParent;
+import io.opentelemetry.api.trace.Span;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -39,12 +42,15 @@ public class OutboxRelay {
     private final MutinyEmitter<String> emitter;
     private final Vertx vertx;
     private final CallConfig config;
+    private final CallTracing tracing;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
     private volatile boolean stopped;
     private long timer = -1;
 
-    public OutboxRelay(@Channel("events-out") MutinyEmitter<String> emitter, Vertx vertx, CallConfig config) {
+    public OutboxRelay(@Channel("events-out") MutinyEmitter<String> emitter, Vertx vertx, CallConfig config,
+                       CallTracing tracing) {
+        this.tracing = tracing;
         this.emitter = emitter;
         this.vertx = vertx;
         this.config = config;
@@ -91,7 +97,7 @@ public class OutboxRelay {
                 .createNativeQuery("select pg_try_advisory_xact_lock(hashtext('callgate:outbox-relay'))",
                         Boolean.class).getSingleResult()
                 .chain(relaying -> !relaying ? Uni.createFrom().item(List.<Object[]>of()) : session.createNativeQuery("""
-                        select id, topic, record_key, cast(payload as text) from outbox
+                        select id, topic, record_key, cast(payload as text), trace_parent from outbox
                          where published_at is null order by id limit ?1 for update""", Object[].class)
                 .setParameter(1, BATCH)
                 .getResultList())
@@ -103,7 +109,7 @@ public class OutboxRelay {
                     List<Long> ids = new ArrayList<>();
                     for (Object[] row : rows) {
                         ids.add(((Number) row[0]).longValue());
-                        sends.add(send((String) row[2], (String) row[3]));
+                        sends.add(send((String) row[1], (String) row[2], (String) row[3], (String) row[4]));
                     }
                     return Uni.join().all(sends).andFailFast()
                             .ifNoItem().after(Duration.ofSeconds(10)).fail()
@@ -114,10 +120,16 @@ public class OutboxRelay {
                 })));
     }
 
-    private Uni<Void> send(String key, String cloudEvent) {
+    /**
+     * One record; with tracing on, a producer span under the row's parent (the transition that wrote it) whose
+     * {@code traceparent} header lets consumers downstream continue the call's trace.
+     */
+    private Uni<Void> send(String topic, String key, String cloudEvent, String traceParent) {
         RecordHeaders headers = new RecordHeaders();
         headers.add("content-type", "application/cloudevents+json; charset=UTF-8".getBytes(StandardCharsets.UTF_8));
+        Span span = tracing.publish(topic, TraceParent.context(traceParent), headers);
         return emitter.sendMessage(Message.of(cloudEvent).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(key).withHeaders(headers).build()));
+                .withKey(key).withHeaders(headers).build()))
+                .onTermination().invoke((ok, failure, cancelled) -> CallTracing.end(span, failure));
     }
 }

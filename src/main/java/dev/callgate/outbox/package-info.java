@@ -4,6 +4,7 @@
  * instance at a time, under a PostgreSQL advisory lock — publishes the rows in order, so the events of one call leave
  * in the order they were committed, whichever instance relays.
  *
- * <p>May use: {@code call} (its configuration), {@code runtime}, Hibernate Reactive Panache, the Kafka emitter.
+ * <p>May use: {@code call} (its configuration), {@code runtime}, {@code tracing}, Hibernate Reactive Panache, the Kafka
+ * emitter.
  */
 package dev.callgate.outbox;

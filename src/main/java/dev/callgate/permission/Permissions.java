@@ -1,5 +1,6 @@
 package dev.callgate.permission;
 
+import dev.callgate.runtime.CallLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -142,10 +143,10 @@ public class Permissions {
                             "result", changed ? "applied" : "stale").increment();
                     if (!changed) {
                         LOG.infof("permission %s/%s: %s reply of %s is older than what we know; kept the newer state",
-                                record.phoneNumberId(), waId, type, asOf);
+                                record.phoneNumberId(), CallLog.user(waId), type, asOf);
                         return Uni.createFrom().voidItem();
                     }
-                    LOG.infof("permission %s/%s: %s (%s%s)", record.phoneNumberId(), waId, status.wire(), source,
+                    LOG.infof("permission %s/%s: %s (%s%s)", record.phoneNumberId(), CallLog.user(waId), status.wire(), source,
                             expiresAt == null ? "" : ", until " + expiresAt);
                     ObjectNode data = data(record.phoneNumberId(), waId, status, expiresAt, source);
                     data.put("responseSource", automatic ? "automatic" : "user_action");
@@ -228,7 +229,7 @@ public class Permissions {
                         String waId = (String) row[1];
                         ObjectNode data = data(pnid, waId, PermissionStatus.NO_PERMISSION, null, "expired");
                         data.put("expiredAt", instant(row[2]).toString());
-                        LOG.infof("permission %s/%s: the temporary permission expired", pnid, waId);
+                        LOG.infof("permission %s/%s: the temporary permission expired", pnid, CallLog.user(waId));
                         all = all.chain(() -> publish(pnid, waId, "expired", data, now));
                     }
                     return all.replaceWith(rows.size());
@@ -337,7 +338,7 @@ public class Permissions {
                 .invoke(outcome -> {
                     registry.counter("callgate.permission.requests", "result", outcome.result(),
                             "code", outcome.errorCode() == null ? "none" : outcome.errorCode().toString()).increment();
-                    LOG.infof("permission %s/%s: request %s %s%s", pnid, waId, request.commandId(), outcome.result(),
+                    LOG.infof("permission %s/%s: request %s %s%s", pnid, CallLog.user(waId), request.commandId(), outcome.result(),
                             outcome.reason() == null ? "" : " — " + outcome.reason());
                 });
     }
@@ -477,12 +478,12 @@ public class Permissions {
                     if (row[3] != null || Boolean.TRUE.equals(row[4])) {
                         countStatus(row[3] != null ? "already_failed" : "answered", failure);
                         LOG.infof("permission %s/%s: failed status of request %s ignored: it %s", phoneNumberId,
-                                waId, commandId, row[3] != null ? "failed before" : "was answered by the user");
+                                CallLog.user(waId), commandId, row[3] != null ? "failed before" : "was answered by the user");
                         return Uni.createFrom().voidItem();
                     }
                     countStatus("failed", failure);
                     LOG.infof("permission %s/%s: request %s (%s) failed at WhatsApp: %s — %s", phoneNumberId,
-                            waId, commandId, messageId, failure.code(), failure.reason());
+                            CallLog.user(waId), commandId, messageId, failure.code(), failure.reason());
                     ObjectNode data = events.data();
                     data.put("phoneNumberId", phoneNumberId);
                     data.put("waId", waId);

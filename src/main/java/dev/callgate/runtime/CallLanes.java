@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  * up to its oldest record not yet acknowledged: a crash repeats records (the consumers are idempotent), it loses none.
  *
  * <p>Each record's work runs on a fresh safe Vert.x context ({@link SafeContext}), so Hibernate Reactive opens a
- * session of its own for it. In-flight records show as {@code callgate_consumer_in_flight{channel}}.
+ * session of its own for it, with the record's trace context current (the connector's receive span). In-flight
+ * records show as {@code callgate_consumer_in_flight{channel}}.
  */
 public final class CallLanes {
 
@@ -41,8 +42,15 @@ public final class CallLanes {
     private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
     private int inFlight;
+    private final boolean traced;
 
     public CallLanes(String channel, int maxInFlight, Vertx vertx, MeterRegistry registry) {
+        this(channel, maxInFlight, vertx, registry, false);
+    }
+
+    /** @param traced whether a record's trace goes with its work (tracing on) */
+    public CallLanes(String channel, int maxInFlight, Vertx vertx, MeterRegistry registry, boolean traced) {
+        this.traced = traced;
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("max in-flight records of " + channel + " must be at least 1");
         }
@@ -63,7 +71,12 @@ public final class CallLanes {
     public <T> Uni<Void> admit(Message<T> message, String key, Supplier<Uni<?>> work) {
         String lane = key == null ? "" : key;
         Context caller = Vertx.currentContext();
-        return permit(caller).invoke(() -> queue(message, lane, work));
+        // the record's trace (the connector's receive span, current on the message's context) goes with its work
+        io.opentelemetry.context.Context trace = !traced ? null
+                : io.smallrye.reactive.messaging.TracingMetadata.fromMessage(message)
+                .map(io.smallrye.reactive.messaging.TracingMetadata::getCurrentContext)
+                .orElseGet(io.opentelemetry.context.Context::current);
+        return permit(caller).invoke(() -> queue(message, lane, trace, work));
     }
 
     /** Records admitted and not yet done. */
@@ -71,14 +84,15 @@ public final class CallLanes {
         return inFlight;
     }
 
-    private <T> void queue(Message<T> message, String lane, Supplier<Uni<?>> work) {
+    private <T> void queue(Message<T> message, String lane, io.opentelemetry.context.Context trace,
+                           Supplier<Uni<?>> work) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicReference<CompletableFuture<Void>> before = new AtomicReference<>();
         tails.compute(lane, (k, previous) -> {
             before.set(previous);
             return done;
         });
-        Runnable start = () -> SafeContext.run(vertx, () -> {
+        Runnable start = () -> SafeContext.run(vertx, trace, () -> {
             Uni<?> attempt;
             try {
                 attempt = work.get();
@@ -101,7 +115,7 @@ public final class CallLanes {
     private void finish(String lane, CompletableFuture<Void> done, java.util.concurrent.CompletionStage<Void> settled) {
         settled.whenComplete((ok, e) -> {
             if (e != null) {
-                LOG.errorf(e, "call %s: a record on %s could not be settled", lane, channel);
+                LOG.errorf(e, "call %s: a record on %s could not be settled", CallLog.key(lane), channel);
             }
             tails.remove(lane, done);
             release();

@@ -18,9 +18,24 @@ public final class SafeContext {
     }
 
     public static void run(Vertx vertx, Runnable work) {
+        run(vertx, null, work);
+    }
+
+    /**
+     * As {@link #run(Vertx, Runnable)}, the work in {@code trace}: made current on the fresh context for the work's
+     * whole life (never detached: the context ends with the work), so every span and log line of it — the REST client's
+     * and SQL client's included — belongs to that trace. Null or the root context: none.
+     */
+    public static void run(Vertx vertx, io.opentelemetry.context.Context trace, Runnable work) {
         Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
         VertxContextSafetyToggle.setContextSafe(context, true);
-        context.runOnContext(v -> work.run());
+        context.runOnContext(v -> {
+            if (trace != null && trace != io.opentelemetry.context.Context.root()) {
+                @SuppressWarnings("resource") // attached to this duplicated context, which the work alone uses
+                io.opentelemetry.context.Scope attached = trace.makeCurrent();
+            }
+            work.run();
+        });
     }
 
     /** The result of {@code work}, run on a fresh safe context (e.g. after blocking work on a worker thread). */

@@ -8,6 +8,6 @@
  * ({@link dev.callgate.runtime.CallLanes}).
  *
  * <p>May use: Vert.x, Mutiny, Quarkus' context and config helpers, Micrometer, Reactive Messaging's {@code Message}, the database drivers' and Hibernate's
- * exception types; nothing else of Callgate.
+ * exception types, the OpenTelemetry context API (a record's trace goes with its work); nothing else of Callgate.
  */
 package dev.callgate.runtime;

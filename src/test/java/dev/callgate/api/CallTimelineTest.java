@@ -58,7 +58,11 @@ class CallTimelineTest {
                 assertThat(timeline.getString("entries.find { it.kind == 'event' && it.what == "
                         + "'dev.callgate.call.ended' }.detail.publishedAt")).isNotNull();
                 assertThat(response.asString()).as("no payloads (phone numbers)").doesNotContain("wa_id", "\"from\"");
+                assertThat(timeline.getString("traceId")).as("tracing off (the default): no trace").isNull();
             });
+            assertThat(events.matching(r -> ref.equals(r.key())))
+                    .as("tracing off: the events carry no trace context")
+                    .allSatisfy(r -> assertThat(r.headers().lastHeader("traceparent")).isNull());
         }
     }
 

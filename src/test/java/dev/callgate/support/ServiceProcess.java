@@ -102,13 +102,41 @@ public final class ServiceProcess implements AutoCloseable {
         return this;
     }
 
-    /** Whether the process has logged {@code text} (for waiting on what cannot be asked over HTTP, e.g. a drain). */
+    /**
+     * Whether the process has logged {@code text} (for waiting on what cannot be asked over HTTP, e.g. a drain): in a
+     * line's message (the prod profile logs JSON lines), or anywhere in a line that is not JSON.
+     */
     public boolean logged(String text) {
+        return logLines().stream().anyMatch(line -> line.path("message").asText(line.path("line").asText())
+                .contains(text));
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * The log, every start's, one node per line: a JSON line as it is, any other line (the start markers, a JVM
+     * message) as {@code {"line": …}}.
+     */
+    public java.util.List<com.fasterxml.jackson.databind.JsonNode> logLines() {
+        java.util.List<String> lines;
         try {
-            return Files.readString(log()).contains(text);
+            lines = Files.readAllLines(log());
         } catch (IOException e) {
-            return false;
+            return java.util.List.of();
         }
+        java.util.List<com.fasterxml.jackson.databind.JsonNode> nodes = new java.util.ArrayList<>();
+        for (String line : lines) {
+            com.fasterxml.jackson.databind.JsonNode node = null;
+            if (line.startsWith("{")) {
+                try {
+                    node = JSON.readTree(line);
+                } catch (IOException notJson) {
+                    node = null;
+                }
+            }
+            nodes.add(node != null ? node : JSON.createObjectNode().put("line", line));
+        }
+        return nodes;
     }
 
     /**

@@ -9,6 +9,10 @@ import dev.callgate.media.MediaListener;
 import dev.callgate.media.MediaOptions;
 import dev.callgate.media.MediaWorkerPool;
 import dev.callgate.runtime.SafeContext;
+import dev.callgate.tracing.CallTracing;
+import dev.callgate.tracing.TraceParent;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -46,10 +50,12 @@ public class CallEffects implements MediaListener {
     private final Map<String, Receiver> calls = new ConcurrentHashMap<>();
 
     private final dev.callgate.stream.AudioStreams streams;
+    private final CallTracing tracing;
 
     public CallEffects(MediaWorkerPool media, Vertx vertx, MediaDefaults defaults,
                        io.micrometer.core.instrument.MeterRegistry registry, StoreRetry storeRetry,
-                       dev.callgate.stream.AudioStreams streams) {
+                       dev.callgate.stream.AudioStreams streams, CallTracing tracing) {
+        this.tracing = tracing;
         this.streams = streams;
         this.storeRetry = storeRetry;
         this.registry = registry;
@@ -82,19 +88,25 @@ public class CallEffects implements MediaListener {
             // silence while the phone rings (RTP keeps WhatsApp's media timer content); the call's own audio
             // starts from its beginning when the user picks up (PlayMedia)
             long asked = System.nanoTime();
-            media.createOffer(key, MediaOptions.silence().withRecord(call.record())).whenComplete((sdp, failure) ->
-                    signal(call, signals, failure == null && sdpReady("offer", asked)
-                    ? new CallSignal.LocalSdpReady(sdp) : new CallSignal.MediaRefused(mediaRefusal(failure))));
+            Span span = mediaSpan(call, "media offer");
+            media.createOffer(key, MediaOptions.silence().withRecord(call.record())).whenComplete((sdp, failure) -> {
+                CallTracing.end(span, failure);
+                signal(call, signals, localSdp("offer", asked, sdp, failure));
+            });
         } else if (effect instanceof CallEffect.CreateAnswer answer) {
             calls.put(key, new Receiver(call.callId(), signals));
             // no RTP at all until accept returned 200 (PlayMedia): WhatsApp takes the first packet as "answered"
             long asked = System.nanoTime();
+            Span span = mediaSpan(call, "media answer");
             media.createAnswer(key, answer.remoteOfferSdp(), MediaOptions.nothingUntilPlay().withRecord(call.record()))
-                    .whenComplete((sdp, failure) ->
-                    signal(call, signals, failure == null && sdpReady("answer", asked) ? new CallSignal.LocalSdpReady(sdp)
-                            : new CallSignal.MediaRefused(mediaRefusal(failure))));
+                    .whenComplete((sdp, failure) -> {
+                        CallTracing.end(span, failure);
+                        signal(call, signals, localSdp("answer", asked, sdp, failure));
+                    });
         } else if (effect instanceof CallEffect.ApplyAnswer answer) {
+            Span span = mediaSpan(call, "media apply-answer");
             media.applyAnswer(key, answer.sdp()).whenComplete((ok, failure) -> {
+                CallTracing.end(span, failure);
                 if (failure == null) {
                     io.micrometer.core.instrument.Timer.builder("callgate.call.answer.apply")
                             .description("From the connect webhook reaching the ingress to the SDP answer applied")
@@ -125,13 +137,25 @@ public class CallEffects implements MediaListener {
         }
     }
 
-    /** Times the media pool's part of the set-up: the effect handed over until the local SDP, gathered, is ready. */
-    private boolean sdpReady(String kind, long askedNanos) {
+    /**
+     * The pool's answer to an offer or answer asked {@code askedNanos} ago as the call's signal; a ready SDP is timed
+     * (the media pool's part of the set-up: the effect handed over until the local SDP, gathered, is ready).
+     */
+    private CallSignal localSdp(String kind, long askedNanos, String sdp, Throwable failure) {
+        if (failure != null) {
+            return new CallSignal.MediaRefused(mediaRefusal(failure));
+        }
         io.micrometer.core.instrument.Timer.builder("callgate.media.sdp.ready").tag("sdp", kind)
                 .description("From the media effect handed to the pool to its local SDP (ICE gathered) ready")
                 .publishPercentiles(0.5, 0.99).register(registry)
                 .record(System.nanoTime() - askedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-        return true;
+        return new CallSignal.LocalSdpReady(sdp);
+    }
+
+    /** A media step's span, under the transition that asked for it. */
+    private Span mediaSpan(CallContext call, String name) {
+        return tracing.start(name, SpanKind.INTERNAL, TraceParent.context(call.trace()), null, call.callRef(),
+                call.whatsappCallId());
     }
 
     /**

@@ -102,7 +102,9 @@ public class CallEventOutbox {
         if (extra != null) {
             data.setAll(extra);
         }
-        return add(call.callRef, type.cloudEventType(), data, now);
+        // the event continues the call's trace: under the transition that published it
+        return events.add(call.callRef, type.cloudEventType(), data, now,
+                call.transitionTrace != null ? call.transitionTrace : call.traceParent);
     }
 
     private java.util.Optional<com.fasterxml.jackson.databind.JsonNode> quality(Call call) {

@@ -30,6 +30,11 @@ import dev.callgate.call.CallStateMachine.Transition;
 import dev.callgate.contract.WebhookRecord;
 import dev.callgate.media.MediaWorkerPool;
 import dev.callgate.permission.Permissions;
+import dev.callgate.tracing.CallTracing;
+import dev.callgate.tracing.TraceParent;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -69,12 +74,14 @@ public class CallOrchestrator implements CallSignals {
     private final MediaCommands mediaCommands;
     private final CloudApiEffects cloudApiEffects;
     private final MediaPlacement placement;
+    private final CallTracing tracing;
 
     public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
                             ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance,
                             IncomingCalls incomingCalls, CallConfig config, Permissions permissions,
                             MediaCommands mediaCommands, CloudApiEffects cloudApiEffects,
-                            MediaPlacement placement) {
+                            MediaPlacement placement, CallTracing tracing) {
+        this.tracing = tracing;
         this.placement = placement;
         this.cloudApiEffects = cloudApiEffects;
         this.mediaCommands = mediaCommands;
@@ -125,6 +132,8 @@ public class CallOrchestrator implements CallSignals {
                             Instant.now()).replaceWith(Step.NONE);
                 }
                 Call call = newCall(command);
+                // the command's trace (its Kafka record's, or the REST request's) becomes the call's
+                call.traceParent = tracing.current();
                 if (command.record()) {
                     call.recordingPath = media.recordingPath(command.callRef()).toString();
                 }
@@ -491,6 +500,8 @@ public class CallOrchestrator implements CallSignals {
                 now);
         call.userId = WebhookRecord.firstText(item.get("from_user_id"), contact.get("user_id"));
         call.whatsappCallId = record.callId();
+        // the connect's trace (ingress → callgate.webhooks → here) becomes the call's
+        call.traceParent = tracing.current();
         call.deeplinkPayload = item.path("deeplink_payload").asText(null);
         call.ctaPayload = item.path("cta_payload").asText(null);
         call.mediaToneHz = incomingCalls.toneHz().isPresent() ? incomingCalls.toneHz().getAsDouble() : null;
@@ -502,7 +513,8 @@ public class CallOrchestrator implements CallSignals {
             call.recordingPath = media.recordingPath(call.callRef).toString();
         }
         IncomingCalls.AnswerPolicy policy = incomingCalls.policyOf(call.phoneNumberId);
-        LOG.infof("call %s: incoming from %s to %s (%s)", call.callRef, call.user(), call.phoneNumberId, policy);
+        LOG.infof("call %s: incoming from %s to %s (%s)", call.callRef, dev.callgate.runtime.CallLog.user(call.user()),
+                call.phoneNumberId, policy);
         registry.counter("callgate.calls.incoming", "policy", policy.name().toLowerCase()).increment();
         Uni<Step> arrived = Panache.getSession().chain(s -> s.persist(call).chain(s::flush))
                 .chain(() -> commit(call, null, CallStateMachine.incoming(call.whatsappCallId, offerSdp), null, record.receivedAt(), true));
@@ -553,8 +565,9 @@ public class CallOrchestrator implements CallSignals {
                             boolean releaseParked) {
         Instant now = Instant.now();
         call.apply(t.call(), now);
-        LOG.infof("call %s (%s): %s → %s on %s", call.callRef, call.whatsappCallId, before, call.state,
-                signal == null ? "OfferReceived" : signal.getClass().getSimpleName());
+        String signalName = signal == null ? "OfferReceived" : signal.getClass().getSimpleName();
+        Span span = transitionSpan(call, before, signalName);
+        LOG.infof("call %s (%s): %s → %s on %s", call.callRef, call.whatsappCallId, before, call.state, signalName);
         Uni<Void> writes = Panache.getSession().chain(s -> s.flush());
         if (t.effects().stream().anyMatch(e -> e instanceof CallEffect.CreateOffer
                 || e instanceof CallEffect.CreateAnswer)) {
@@ -609,12 +622,40 @@ public class CallOrchestrator implements CallSignals {
         if (releaseParked && call.whatsappCallId != null) {
             // the call id is known now: the webhooks that arrived before it are replayed after the commit, each in
             // the transaction that deletes its parked row (a crash in between leaves it parked for the sweep)
-            return writes.chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
+            return ended(span, writes.chain(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                                     "select id from parked_webhooks where whatsapp_call_id = ?1 order by id", Long.class)
                             .setParameter(1, call.whatsappCallId).getResultList()))
-                    .map(ids -> new Step(context, later, actions, ids));
+                    .map(ids -> new Step(context, later, actions, ids)));
         }
-        return writes.replaceWith(() -> new Step(context, later, actions, List.of()));
+        return ended(span, writes.replaceWith(() -> new Step(context, later, actions, List.of())));
+    }
+
+    /**
+     * The transition's span, in the call's trace; the message that caused it (a webhook's own trace) is linked. A call
+     * without a trace (created while tracing was off) takes the first transition's as its own. The span's context
+     * goes with the call's outbox rows and effects ({@link Call#transitionTrace}).
+     */
+    private Span transitionSpan(Call call, CallState before, String signalName) {
+        dev.callgate.runtime.CallLog.name(call.callRef, call.whatsappCallId);
+        Context cause = Context.current();
+        Context parent = call.traceParent != null ? TraceParent.context(call.traceParent) : cause;
+        Span span = tracing.start("transition " + signalName, SpanKind.INTERNAL, parent, cause, call.callRef,
+                call.whatsappCallId);
+        if (!span.getSpanContext().isValid()) {
+            return span; // tracing off
+        }
+        span.setAttribute("callgate.state.from", before == null ? "NONE" : before.name());
+        span.setAttribute("callgate.state.to", call.state.name());
+        call.transitionTrace = TraceParent.of(parent.with(span));
+        dev.callgate.runtime.CallLog.trace(span.getSpanContext());
+        if (call.traceParent == null) {
+            call.traceParent = call.transitionTrace;
+        }
+        return span;
+    }
+
+    private static <T> Uni<T> ended(Span span, Uni<T> writes) {
+        return writes.onTermination().invoke((item, failure, cancelled) -> CallTracing.end(span, failure));
     }
 
     /** One transaction, retried on an optimistic-lock conflict; effects and parked webhooks after the commit. */

@@ -15,6 +15,10 @@ import dev.callgate.cloudapi.CloudApiException;
 import dev.callgate.cloudapi.CloudApiUnreachableException;
 import dev.callgate.cloudapi.ConnectLimitExceededException;
 import dev.callgate.runtime.SafeContext;
+import dev.callgate.tracing.CallTracing;
+import dev.callgate.tracing.TraceParent;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -73,9 +77,11 @@ public class CloudApiEffects {
     private final MeterRegistry registry;
     private final Vertx vertx;
     private final StoreRetry storeRetry;
+    private final CallTracing tracing;
 
     public CloudApiEffects(CloudApiClient cloudApi, Instance instance, CallConfig config, MeterRegistry registry,
-                           Vertx vertx, StoreRetry storeRetry) {
+                           Vertx vertx, StoreRetry storeRetry, CallTracing tracing) {
+        this.tracing = tracing;
         this.storeRetry = storeRetry;
         this.cloudApi = cloudApi;
         this.instance = instance;
@@ -130,8 +136,11 @@ public class CloudApiEffects {
 
     /** After the commit: the effects one transition recorded, in order (a pre_accept before its accept). */
     void runAfterCommit(CallContext call, List<Recorded> effects, CallSignals signals) {
-        SafeContext.run(vertx, () -> inOrder(call, effects, signals).subscribe().with(ok -> {
-        }, failure -> LOG.errorf(failure, "call %s (%s): effects failed", call.callRef(), call.whatsappCallId())));
+        SafeContext.run(vertx, TraceParent.context(call.trace()), () -> {
+            dev.callgate.runtime.CallLog.name(call.callRef(), call.whatsappCallId());
+            inOrder(call, effects, signals).subscribe().with(ok -> {
+            }, failure -> LOG.errorf(failure, "call %s (%s): effects failed", call.callRef(), call.whatsappCallId()));
+        });
     }
 
     /** Runs effects of one call in order; one that is rescheduled takes the later ones with it. */
@@ -169,7 +178,7 @@ public class CloudApiEffects {
             }
             // an earlier attempt of this effect (a retry, a run before a crash) may have reached Meta: then Meta's
             // "already done" is success
-            return send(call, effect, started.attempts() > 1)
+            return traced(call, effect, started.attempts(), send(call, effect, started.attempts() > 1))
                     .chain(signal -> finish(signals, call, effect, signal, signal == null ? "done" : signalName(signal)))
                     .replaceWith(true)
                     .onFailure(CloudApiEffects::transientFailure)
@@ -205,6 +214,41 @@ public class CloudApiEffects {
                 .getResultList())).map(rows -> rows.isEmpty() ? null
                 : new Started(((Number) rows.get(0)[0]).intValue(), CallState.valueOf((String) rows.get(0)[1]),
                 (Boolean) rows.get(0)[2]));
+    }
+
+    /**
+     * A Graph request's span in the call's trace ({@code graph connect}, {@code graph accept}, …): its attempt, and
+     * Meta's error code when Meta refused it. A connect's refusal is its result (a signal), not a failure: its code
+     * is read from the signal.
+     */
+    private Uni<CallSignal> traced(CallContext call, Recorded effect, int attempt, Uni<CallSignal> request) {
+        Span span = tracing.start("graph " + effect.kind().name().toLowerCase(), SpanKind.CLIENT,
+                TraceParent.context(call.trace()), null, call.callRef(), call.whatsappCallId());
+        if (!span.getSpanContext().isValid()) {
+            return request;
+        }
+        span.setAttribute("callgate.effect.attempt", attempt);
+        // current while the request is sent (this context runs the call's effects one at a time): the REST client's
+        // HTTP span goes under it
+        return Uni.createFrom().deferred(() -> {
+            io.opentelemetry.context.Scope scope = TraceParent.context(call.trace()).with(span).makeCurrent();
+            return request.onTermination().invoke(scope::close);
+        }).onTermination().invoke((signal, failure, cancelled) -> {
+            if (failure instanceof CloudApiException refused) {
+                span.setAttribute(CallTracing.GRAPH_ERROR_CODE, refused.code());
+                span.setAttribute("http.response.status_code", refused.httpStatus());
+            } else if (signal instanceof CallSignal.ConnectRefused refused) {
+                span.setAttribute(CallTracing.GRAPH_ERROR_CODE, refused.code());
+                span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "connect refused: " + refused.message());
+            } else if (signal instanceof CallSignal.ConnectOutcomeUnknown unknown) {
+                if (unknown.code() != null) {
+                    span.setAttribute(CallTracing.GRAPH_ERROR_CODE, unknown.code());
+                }
+                span.setStatus(io.opentelemetry.api.trace.StatusCode.ERROR, "connect outcome unknown: "
+                        + unknown.message());
+            }
+            CallTracing.end(span, cancelled ? new java.util.concurrent.CancellationException() : failure);
+        });
     }
 
     /** The Cloud API request; its result as the signal to commit (null: nothing to tell the call). */

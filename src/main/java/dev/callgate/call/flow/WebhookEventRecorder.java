@@ -41,10 +41,10 @@ public class WebhookEventRecorder {
     private final CallLanes lanes;
 
     public WebhookEventRecorder(ObjectMapper mapper, MeterRegistry registry, CallOrchestrator orchestrator,
-                                StoreRetry retry, Vertx vertx,
+                                StoreRetry retry, Vertx vertx, dev.callgate.tracing.CallTracing tracing,
                                 @ConfigProperty(name = "callgate.consumers.max-in-flight", defaultValue = "64")
                                 int maxInFlight) {
-        this.lanes = new CallLanes(CHANNEL, maxInFlight, vertx, registry);
+        this.lanes = new CallLanes(CHANNEL, maxInFlight, vertx, registry, tracing.enabled());
         this.mapper = mapper;
         this.registry = registry;
         this.orchestrator = orchestrator;
@@ -95,6 +95,9 @@ public class WebhookEventRecorder {
 
     /** Stores {@code read} (as {@code payload}) and applies it to its call, retried until stored. */
     private Uni<Void> record(WebhookRecord read, String payload, String json) {
+        if (read.kind() == WebhookRecord.Kind.CALL) {
+            dev.callgate.runtime.CallLog.name(null, read.callId());
+        }
         String what = read.kind() + " " + read.event();
         Uni<Boolean> recorded = retry.untilStored(CHANNEL, read.key(), what,
                 () -> orchestrator.onWebhook(read, payload));
@@ -107,13 +110,13 @@ public class WebhookEventRecorder {
                     registry.counter("callgate.call.events", "kind", read.kind().name().toLowerCase(),
                             "result", inserted ? "recorded" : "duplicate").increment();
                     if (inserted) {
-                        LOG.infof("call %s: recorded %s", read.key(), what);
+                        LOG.infof("call %s: recorded %s", dev.callgate.runtime.CallLog.key(read.key()), what);
                     } else {
                         LOG.debugf("call %s: duplicate %s ignored (dedup %s)", read.key(), what, read.dedupId());
                     }
                 })
                 .onFailure().invoke(e -> LOG.errorf(e, "call %s: %s not stored; the record goes to the DLQ",
-                        read.key(), what))
+                        dev.callgate.runtime.CallLog.key(read.key()), what))
                 .replaceWithVoid();
     }
 }

@@ -13,7 +13,7 @@
  * webhooks that never find their call (parking and its expiry), how incoming calls are answered, prompt checks, and
  * the calls' quality samples on their rows and in the metrics ({@link dev.callgate.call.flow.QualityRecorder}).
  *
- * <p>May use: {@code call}, {@code call.store}, {@code cluster}, {@code outbox}, {@code contract}, {@code runtime};
+ * <p>May use: {@code call}, {@code call.store}, {@code cluster}, {@code outbox}, {@code contract}, {@code runtime}, {@code tracing};
  * {@code cloudapi}, {@code media}, {@code permission}, {@code stream} through their interfaces; Hibernate Reactive Panache; the Kafka
  * connector (its consumers).
  */

@@ -131,6 +131,17 @@ public class Call extends PanacheEntityBase {
      */
     @org.hibernate.annotations.Formula("cast(quality as text)")
     public String quality;
+    /**
+     * The call's trace (W3C traceparent of the message that created it: a command's, or the ingress's connect), or
+     * null when tracing was off then; every transition of the call is a span under it ({@code tracing} package).
+     */
+    @Column(name = "trace_parent")
+    public String traceParent;
+    /**
+     * Not stored: the traceparent of the transition being written, for the outbox rows and the effects it produces.
+     */
+    @jakarta.persistence.Transient
+    public String transitionTrace;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)
