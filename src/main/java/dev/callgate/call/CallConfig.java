@@ -123,6 +123,13 @@ public interface CallConfig {
     @WithDefault("30s")
     Duration parkedWebhookSweepInterval();
 
+    /**
+     * How often the open calls are counted by state and their deadlines checked
+     * ({@link dev.callgate.call.store.CallCensus}: {@code callgate_calls_open}, {@code callgate_calls_overdue_seconds}).
+     */
+    @WithDefault("15s")
+    Duration censusInterval();
+
     default Duration of(CallTimer timer) {
         return switch (timer) {
             case OFFER_TIMEOUT -> offerTimeout();

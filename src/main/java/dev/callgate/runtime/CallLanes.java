@@ -1,5 +1,6 @@
 package dev.callgate.runtime;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -11,6 +12,7 @@ import org.jboss.logging.Logger;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -29,7 +31,9 @@ import java.util.function.Supplier;
  *
  * <p>Each record's work runs on a fresh safe Vert.x context ({@link SafeContext}), so Hibernate Reactive opens a
  * session of its own for it, with the record's trace context current (the connector's receive span). In-flight
- * records show as {@code callgate_consumer_in_flight{channel}}.
+ * records show as {@code callgate_consumer_in_flight{channel}}, records written to the DLQ as
+ * {@code callgate_consumer_dead_lettered_total{channel}} (registered at 0, so the first one after a start is seen by
+ * Prometheus' {@code increase()} too).
  */
 public final class CallLanes {
 
@@ -38,6 +42,7 @@ public final class CallLanes {
     private final String channel;
     private final int maxInFlight;
     private final Vertx vertx;
+    private final Counter deadLettered;
     /** Per call: the completion of its last admitted record; the next record of that call starts after it. */
     private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
@@ -59,6 +64,16 @@ public final class CallLanes {
         this.vertx = vertx;
         Gauge.builder("callgate.consumer.in.flight", this, CallLanes::inFlight).tag("channel", channel)
                 .description("records taken from the channel and not yet done").register(registry);
+        this.deadLettered = Counter.builder("callgate.consumer.dead.lettered").tag("channel", channel)
+                .description("records that failed for good and were written to the channel's DLQ").register(registry);
+    }
+
+    /**
+     * Nacks a record to the channel's DLQ with the reason and counts it once the DLQ has it: a lane's failed work, and
+     * a record the consumer refuses before it reaches a lane (it cannot be read).
+     */
+    public <T> CompletionStage<Void> deadLetter(Message<T> message, Throwable reason) {
+        return message.nack(reason).thenRun(deadLettered::increment);
     }
 
     /**
@@ -101,7 +116,7 @@ public final class CallLanes {
             }
             attempt.subscribe().with(
                     ok -> finish(lane, done, message.ack()),
-                    failure -> finish(lane, done, message.nack(failure)));
+                    failure -> finish(lane, done, deadLetter(message, failure)));
         });
         CompletableFuture<Void> previous = before.get();
         if (previous == null) {
@@ -112,7 +127,7 @@ public final class CallLanes {
     }
 
     /** After the acknowledgement (or the DLQ write) is done: frees the lane and a slot, then starts what waits. */
-    private void finish(String lane, CompletableFuture<Void> done, java.util.concurrent.CompletionStage<Void> settled) {
+    private void finish(String lane, CompletableFuture<Void> done, CompletionStage<Void> settled) {
         settled.whenComplete((ok, e) -> {
             if (e != null) {
                 LOG.errorf(e, "call %s: a record on %s could not be settled", CallLog.key(lane), channel);

@@ -1,6 +1,7 @@
 package dev.callgate.deployment;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.marcnuri.helm.Helm;
@@ -23,13 +24,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The Helm chart with a real Helm (helm-java bundles Helm's Go library): lint (strict) and template with the default
- * values and with a production-like values file, assertions on the rendered objects, and the plain manifests in
- * {@code k8s/} kept equal to the chart's default rendering. {@code -Dcallgate.update-k8s=true} rewrites them.
+ * values, with a production-like values file and with the monitoring pieces on (ServiceMonitor, Grafana dashboard,
+ * PrometheusRule), assertions on the rendered objects, and the plain manifests in {@code k8s/} kept equal to the
+ * chart's default rendering. {@code -Dcallgate.update-k8s=true} rewrites them. That the dashboard's and the alerts'
+ * queries name metrics the service exports is {@link MonitoringQueriesTest}'s part.
  */
 class HelmChartTest {
 
     static final Path CHART = Path.of("deployment/helm/callgate");
     static final Path PRODUCTION = CHART.resolve("ci/production-values.yaml");
+    static final Path OBSERVABILITY = CHART.resolve("ci/observability-values.yaml");
+    static final Path OPERATIONS = Path.of("docs/operations.md");
+    /** The alerts the chart ships, each with its runbook in docs/operations.md. */
+    static final List<String> ALERTS = List.of("CallgateIngress5xx", "CallgateWebhooksDeadLettered",
+            "CallgateCommandsDeadLettered", "CallgateConsumerLagGrowing", "CallgateCallsPastDeadline",
+            "CallgateTerminatesNotConfirmed", "CallgateTerminateAbandoned", "CallgateMediaNearCapacity",
+            "CallgateGraphCallingErrors");
     static final Path MANIFESTS = Path.of("k8s/callgate.yaml");
     static final String MANIFEST_HEADER = """
             # Plain manifests for users without Helm: the chart's default rendering
@@ -98,6 +108,113 @@ class HelmChartTest {
         LintResult production = new Helm(chartWith(PRODUCTION, dir)).lint().strict().call();
         assertThat(production.isFailed()).as(String.join("\n", production.getMessages())).isFalse();
         assertThat(production.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
+    }
+
+    @Test
+    void theChartLintsCleanWithTheDashboardAndTheAlertsOn(@TempDir Path dir) throws IOException {
+        LintResult observability = new Helm(chartWith(OBSERVABILITY, dir)).lint().strict().call();
+        assertThat(observability.isFailed()).as(String.join("\n", observability.getMessages())).isFalse();
+        assertThat(observability.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
+    }
+
+    /** GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces as dashes. */
+    static String anchor(String heading) {
+        return heading.trim().toLowerCase().replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-');
+    }
+
+    @Test
+    void withTheObservabilityValuesADashboardConfigMapForTheSidecarAndAPrometheusRuleWithRunbooksRender()
+            throws IOException {
+        List<JsonNode> objects = objects(render(OBSERVABILITY));
+        assertThat(objects.stream().map(o -> o.path("kind").asText()).toList()).containsExactlyInAnyOrder(
+                "StatefulSet", "Service", "Service", "PodDisruptionBudget", "ServiceMonitor", "ConfigMap",
+                "PrometheusRule");
+
+        // the dashboard: a ConfigMap the Grafana sidecar picks up, holding the JSON of dashboards/callgate.json
+        JsonNode configMap = kind(objects, "ConfigMap");
+        assertThat(configMap.path("metadata").path("namespace").asText()).isEqualTo("monitoring");
+        assertThat(configMap.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(configMap.path("metadata").path("annotations").path("grafana_folder").asText())
+                .isEqualTo("Callgate");
+        JsonNode dashboard = new ObjectMapper().readTree(configMap.path("data").path("callgate.json").asText());
+        assertThat(dashboard).isEqualTo(new ObjectMapper().readTree(CHART.resolve("dashboards/callgate.json").toFile()));
+        assertThat(dashboard.path("uid").asText()).isEqualTo("callgate");
+        assertThat(dashboard.path("templating").path("list").findValuesAsText("name"))
+                .contains("datasource", "namespace", "pod");
+        List<JsonNode> targets = dashboard.path("panels").findValues("targets").stream()
+                .flatMap(t -> java.util.stream.StreamSupport.stream(t.spliterator(), false)).toList();
+        assertThat(targets).hasSizeGreaterThan(15).allSatisfy(t -> {
+            assertThat(t.path("expr").asText()).isNotBlank();
+            assertThat(t.path("datasource").path("uid").asText()).isEqualTo("${datasource}");
+        });
+
+        // the alerts: every one complete, its runbook a section of docs/operations.md
+        JsonNode rule = kind(objects, "PrometheusRule");
+        assertThat(rule.path("metadata").path("labels").path("release").asText()).isEqualTo("prometheus");
+        List<JsonNode> rules = rule.path("spec").path("groups").findValues("rules").stream()
+                .flatMap(r -> java.util.stream.StreamSupport.stream(r.spliterator(), false)).toList();
+        assertThat(rules.stream().map(r -> r.path("alert").asText()).toList())
+                .containsExactlyInAnyOrderElementsOf(ALERTS);
+        java.util.Set<String> sections = Files.readAllLines(OPERATIONS).stream().filter(l -> l.startsWith("#"))
+                .map(l -> anchor(l.replaceFirst("^#+", ""))).collect(Collectors.toSet());
+        assertThat(sections).as("the heading the author keeps for the tracing part")
+                .contains("following-one-call-timeline-trace-logs", "alerts-and-runbooks", "dashboard");
+        for (JsonNode r : rules) {
+            String alert = r.path("alert").asText();
+            assertThat(r.path("expr").asText()).as(alert).isNotBlank().contains("job=\"callgate\"");
+            assertThat(r.path("for").asText()).as(alert).matches("[0-9]+[smh]");
+            assertThat(r.path("labels").path("severity").asText()).as(alert).isIn("critical", "warning");
+            assertThat(r.path("labels").path("team").asText()).as(alert + ": alertLabels").isEqualTo("voice");
+            assertThat(r.path("annotations").path("summary").asText()).as(alert).isNotBlank();
+            assertThat(r.path("annotations").path("description").asText()).as(alert).isNotBlank()
+                    .doesNotContain("<no value>");
+            String runbook = r.path("annotations").path("runbook_url").asText();
+            assertThat(runbook).as(alert).isEqualTo("https://git.example.com/callgate/blob/main/docs/operations.md#"
+                    + alert.toLowerCase());
+            assertThat(sections).as(alert + ": its section in docs/operations.md").contains(alert.toLowerCase());
+        }
+        // thresholds come from the values
+        assertThat(rules.stream().filter(r -> "CallgateCallsPastDeadline".equals(r.path("alert").asText()))
+                .findFirst().orElseThrow().path("expr").asText()).endsWith("> 60");
+
+        // scraped once per pod: the headless Service (same labels, same port) is dropped
+        JsonNode relabel = kind(objects, "ServiceMonitor").path("spec").path("endpoints").get(0).path("relabelings")
+                .get(0);
+        assertThat(relabel.path("sourceLabels").get(0).asText()).isEqualTo("__meta_kubernetes_service_name");
+        assertThat(relabel.path("regex").asText()).isEqualTo("callgate-headless");
+        assertThat(relabel.path("action").asText()).isEqualTo("drop");
+    }
+
+    @Test
+    void theAlertsThresholdsAndSelectorAreValuesAndTheSchemaRefusesNonsenseForThem(@TempDir Path dir)
+            throws IOException {
+        Path values = Files.writeString(dir.resolve("alerts.yaml"), """
+                prometheusRule:
+                  enabled: true
+                  selector: 'cluster="eu1"'
+                  thresholds:
+                    mediaCapacityRatio: 0.5
+                """);
+        String rendered = new Helm(CHART).template().withName("callgate").withValuesFile(values).call();
+        JsonNode rule = kind(objects(rendered), "PrometheusRule");
+        List<JsonNode> rules = rule.path("spec").path("groups").findValues("rules").stream()
+                .flatMap(r -> java.util.stream.StreamSupport.stream(r.spliterator(), false)).toList();
+        assertThat(rules).allSatisfy(r -> assertThat(r.path("expr").asText()).contains("{cluster=\"eu1\"")
+                .doesNotContain("job="));
+        assertThat(rules.stream().filter(r -> "CallgateMediaNearCapacity".equals(r.path("alert").asText()))
+                .findFirst().orElseThrow().path("expr").asText()).endsWith("> 0.5");
+        assertThat(rules).allSatisfy(r -> assertThat(r.path("annotations").path("runbook_url").asText())
+                .startsWith("docs/operations.md#"));
+
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("callgate")
+                .set("prometheusRule.thresholds.mediaCapacityRatio", "2").call())
+                .hasMessageContaining("/prometheusRule/thresholds/mediaCapacityRatio");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("callgate")
+                .set("prometheusRule.thresholds.lagg", "5").call())
+                .hasMessageContaining("/prometheusRule/thresholds");
+        assertThatThrownBy(() -> new Helm(CHART).template().withName("callgate")
+                .set("grafanaDashboard.namespace", "Not_A_Namespace").call())
+                .hasMessageContaining("/grafanaDashboard/namespace");
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The lanes alone: order within a call, parallel across calls, the in-flight bound, ack and nack. */
+/** The lanes alone: order within a call, parallel across calls, the in-flight bound, ack and nack (the DLQ, counted). */
 class CallLanesTest {
 
     private final Vertx vertx = Vertx.vertx();
@@ -80,6 +80,8 @@ class CallLanesTest {
     @Test
     void aFailedRecordIsNackedWithItsReasonAndTheNextRecordOfItsCallStillRuns() {
         CallLanes lanes = new CallLanes("test", 4, vertx, registry);
+        assertThat(registry.get("callgate.consumer.dead.lettered").tag("channel", "test").counter().count())
+                .as("registered at 0 before the first dead letter").isZero();
         admitted(lanes.admit(message("a1"), "A", () -> Uni.createFrom().failure(new IllegalArgumentException("bad data"))));
         admitted(lanes.admit(message("a2"), "A", () -> {
             throw new IllegalStateException("thrown, not returned");
@@ -90,6 +92,9 @@ class CallLanesTest {
         assertThat(settled).containsEntry("a1", "nack: bad data")
                 .containsEntry("a2", "nack: thrown, not returned")
                 .containsEntry("a3", "ack");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(registry
+                .get("callgate.consumer.dead.lettered").tag("channel", "test").counter().count())
+                .as("the two nacked records").isEqualTo(2));
     }
 
     @Test

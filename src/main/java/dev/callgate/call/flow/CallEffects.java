@@ -68,6 +68,9 @@ public class CallEffects implements MediaListener {
         media.setListener(this);
         io.micrometer.core.instrument.Gauge.builder("callgate.media.calls", media, MediaWorkerPool::activeCalls)
                 .description("Calls whose media (a PeerConnection) this instance holds").register(registry);
+        // what callgate_media_calls is measured against: at it, new calls go elsewhere or are refused (over_capacity)
+        io.micrometer.core.instrument.Gauge.builder("callgate.media.capacity", media, MediaWorkerPool::capacity)
+                .description("Calls whose media this instance may hold (callgate.media.max-calls)").register(registry);
     }
 
     /** Runs media effects of a committed transition; what the media says later goes to {@code signals}. */

@@ -96,6 +96,10 @@ public class CallOrchestrator implements CallSignals {
         this.effects = effects;
         this.mapper = mapper;
         this.registry = registry;
+        // registered at 0: the first unconfirmed end (or late confirmation) after a start is an increase() for
+        // Prometheus too
+        registry.counter("callgate.calls.terminate.unconfirmed");
+        registry.counter("callgate.calls.terminate.confirmed.late");
         // a configured incoming stream that is not valid stops the start, naming the problem
         incomingCalls.checkStreams();
     }
@@ -608,6 +612,11 @@ public class CallOrchestrator implements CallSignals {
         }
         if (call.state == CallState.ENDED && before != CallState.ENDED) {
             registry.counter("callgate.calls.ended", "outcome", call.outcome.name().toLowerCase()).increment();
+            if (call.metaEndRequested && !call.metaEndConfirmed()) {
+                // ended by the terminate grace without Meta's word (the event's terminateConfirmed: false); the
+                // terminate goes on being retried — callgate_calls_terminate_confirmed_late_total when Meta takes it
+                registry.counter("callgate.calls.terminate.unconfirmed").increment();
+            }
         } else if (before == CallState.ENDED && signal instanceof CallSignal.MetaEndConfirmed) {
             // a terminate retried after the grace timer ended the call: Meta's side is over now too
             registry.counter("callgate.calls.terminate.confirmed.late").increment();

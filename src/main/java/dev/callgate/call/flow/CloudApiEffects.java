@@ -88,6 +88,12 @@ public class CloudApiEffects {
         this.config = config;
         this.registry = registry;
         this.vertx = vertx;
+        for (Kind kind : Kind.values()) {
+            if (kind.endsTheCall()) {
+                // at 0 from the start: a give-up is rare, and the first after a start must be an increase() too
+                registry.counter("callgate.call.effects.abandoned", "kind", kind.name().toLowerCase());
+            }
+        }
     }
 
     static Optional<Kind> kindOf(CallEffect effect) {

@@ -58,7 +58,7 @@ public class WebhookEventRecorder {
         try {
             read = read(json);
         } catch (IllegalArgumentException unreadable) {
-            return Uni.createFrom().completionStage(() -> message.nack(unreadable));
+            return Uni.createFrom().completionStage(() -> lanes.deadLetter(message, unreadable));
         }
         return lanes.admit(message, read.record().key(), () -> record(read.record(), read.stored(), json));
     }

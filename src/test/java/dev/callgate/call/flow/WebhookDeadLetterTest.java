@@ -150,6 +150,8 @@ class WebhookDeadLetterTest {
     @Test
     void unreadableRecordGoesToTheDlqWithItsReason() throws Exception {
         String key = "wacid.garbage-" + UUID.randomUUID();
+        double deadBefore = registry.get("callgate.consumer.dead.lettered").tag("channel", "webhooks-in").counter()
+                .count();
         try (WebhookTopic dlq = new WebhookTopic("callgate.webhooks.dlq");
              KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBroker.bootstrapServers(),
@@ -164,6 +166,10 @@ class WebhookDeadLetterTest {
                     StandardCharsets.UTF_8)).contains("unreadable callgate.webhooks record");
             assertThat(new String(dead.get(1).headers().lastHeader("dead-letter-reason").value(),
                     StandardCharsets.UTF_8)).contains("lacks dedupId");
+            // counted for the alert CallgateWebhooksDeadLettered (docs/operations.md)
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(registry.get("callgate.consumer.dead.lettered").tag("channel", "webhooks-in")
+                            .counter().count()).isGreaterThanOrEqualTo(deadBefore + 2));
         }
     }
 }
