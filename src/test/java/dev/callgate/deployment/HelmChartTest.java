@@ -218,6 +218,25 @@ class HelmChartTest {
     }
 
     @Test
+    void tracingIsOffByDefaultAndOnItPassesTheStandardOpenTelemetryVariables() throws IOException {
+        Map<String, JsonNode> defaults = env(kind(objects(render(null)), "StatefulSet"));
+        assertThat(defaults.get("OTEL_SDK_DISABLED").path("value").asText()).isEqualTo("true");
+        assertThat(defaults).doesNotContainKeys("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER_ARG");
+        assertThat(defaults.get("CALLGATE_LOG_JSON").path("value").asText()).isEqualTo("true");
+        assertThat(defaults.get("CALLGATE_LOG_PHONE_NUMBERS").path("value").asText()).isEqualTo("false");
+
+        Map<String, JsonNode> on = env(kind(objects(render(OBSERVABILITY)), "StatefulSet"));
+        assertThat(on.get("OTEL_SDK_DISABLED").path("value").asText()).isEqualTo("false");
+        assertThat(on.get("OTEL_EXPORTER_OTLP_ENDPOINT").path("value").asText())
+                .isEqualTo("http://tempo.monitoring:4317");
+        assertThat(on.get("OTEL_EXPORTER_OTLP_PROTOCOL").path("value").asText()).isEqualTo("grpc");
+        assertThat(on.get("OTEL_TRACES_SAMPLER_ARG").path("value").asText()).isEqualTo("0.25");
+        assertThat(on.get("OTEL_SERVICE_NAME").path("value").asText()).isEqualTo("callgate");
+        assertThat(on.get("OTEL_RESOURCE_ATTRIBUTES").path("value").asText())
+                .isEqualTo("deployment.environment=prod");
+    }
+
+    @Test
     void theDefaultsRenderAStatefulSetWithProbesSecretsFromReferencesAndADisruptionBudget() throws IOException {
         List<JsonNode> objects = objects(render(null));
         assertThat(objects.stream().map(o -> o.path("kind").asText()).toList())
