@@ -6,18 +6,21 @@
 #   on      as shipped, OTEL_SDK_DISABLED=false, every request sampled, OTLP export to a port nobody listens on
 #           (spans are made, batched and dropped: the cost of tracing without the collector's)
 # in interleaved rounds (absent, off, on, absent, off, on, …) against the same local Kafka broker, each after its own
-# warm-up, so drift of the machine falls on all three alike.
-#   bench/tracing-overhead.sh [--rounds 3] [--seconds 20] [--warmup 30] [--connections 64] [--threads 2]
+# warm-up, so drift of the machine falls on all three alike. Each run: the closed-loop rate (wrk -c connections), then a
+# fixed rate (--rate, below every variant's closed-loop rate) with the CPU the Callgate process spent per request
+# (/proc ticks) — steadier than the closed-loop figure, which swings ±15 % between runs on this machine.
+#   bench/tracing-overhead.sh [--rounds 3] [--seconds 20] [--warmup 30] [--rate 8000] [--connections 64] [--threads 2]
 # Builds twice (./mvnw package, offline when ~/.m2 has everything) into target/bench/app-*; output under target/bench/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
-rounds=3 seconds=20 warmup=30 connections=64 threads=2
+rounds=3 seconds=20 warmup=30 rate=8000 connections=64 threads=2
 while (( $# )); do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -58,11 +61,21 @@ run() { # run LABEL APP_DIR EXTRA_ENV...: one warmed, measured load; prints wrk'
   WEBHOOK_BODIES=$out/bodies.tsv WRK_THREADS=$threads WRK_RATE=0 WRK_LABEL=$label \
     wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s --latency -s "$here/webhooks.lua" "$url" \
     > "$out/wrk-tracing-$label.txt"
+  local t0 t1 fixed hz
+  hz=$(getconf CLK_TCK)
+  t0=$(awk '{print $14 + $15}' "/proc/$app/stat")
+  WEBHOOK_BODIES=$out/bodies.tsv WRK_THREADS=$threads WRK_RATE=$rate WRK_LABEL=$label-fixed \
+    wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s --latency -s "$here/webhooks.lua" "$url" \
+    > "$out/wrk-tracing-$label-fixed.txt"
+  t1=$(awk '{print $14 + $15}' "/proc/$app/stat")
   stop_apps
-  grep '^RESULT' "$out/wrk-tracing-$label.txt" | sed 's/^RESULT //'
+  fixed=$(grep '^RESULT' "$out/wrk-tracing-$label-fixed.txt" | sed 's/^RESULT //')
+  echo "$(grep '^RESULT' "$out/wrk-tracing-$label.txt" | sed 's/^RESULT //') | at $rate/s: $fixed" \
+    "cpu_ms_per_request=$(awk -v t=$((t1 - t0)) -v hz="$hz" -v n="$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$fixed")" \
+      'BEGIN { printf "%.4f", t * 1000 / hz / n }')"
 }
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -version 2>&1 | head -n 1); commit $(git rev-parse --short HEAD)"
-echo "# wrk -t$threads -c$connections, ${warmup}s warm-up then ${seconds}s measured per line; 2 KB signed call-status webhooks"
+echo "# wrk -t$threads -c$connections, ${warmup}s warm-up, ${seconds}s closed loop, then ${seconds}s at $rate/s with Callgate's CPU per request; 2 KB signed call-status webhooks"
 for ((r = 1; r <= rounds; r++)); do
   echo "round $r absent: $(run absent-$r "$out/app-absent")"
   echo "round $r off:    $(run off-$r "$out/app-shipped")"

@@ -35,10 +35,14 @@ public class CallTracing {
     private final Tracer tracer;
     private final boolean enabled;
 
-    public CallTracing(OpenTelemetry openTelemetry,
+    /**
+     * @param openTelemetry the SDK; none in a build with {@code -Dquarkus.otel.enabled=false} (tracing left out):
+     *                      then tracing is off
+     */
+    public CallTracing(jakarta.enterprise.inject.Instance<OpenTelemetry> openTelemetry,
                        @ConfigProperty(name = "quarkus.otel.sdk.disabled", defaultValue = "false") boolean disabled) {
-        this.enabled = !disabled;
-        this.tracer = openTelemetry.getTracer("dev.callgate");
+        this.enabled = !disabled && openTelemetry.isResolvable();
+        this.tracer = (enabled ? openTelemetry.get() : OpenTelemetry.noop()).getTracer("dev.callgate");
     }
 
     /** Whether spans are made and exported. */
