@@ -12,17 +12,19 @@ import java.util.List;
 
 /**
  * One call's history in order — the view an operator opens first: each command that named it, each webhook Meta sent
- * about it (as received; no payloads, which hold phone numbers), each Cloud API effect (with its attempts, result and
- * last error) and each event published on {@code callgate.events}, from the rows PostgreSQL keeps (within the
- * retention windows). {@code traceId}: the call's trace, when tracing was on as it began (find it in the tracing
+ * about it (as received; no payloads, which hold phone numbers), each transition of its state (from, to, on which
+ * signal, the outcome and reason it set, its span in the call's trace), each Cloud API effect (with its attempts,
+ * result and last error) and each event published on {@code callgate.events}, from the rows PostgreSQL keeps (within
+ * the retention windows). What one transaction wrote shares its time: the command or webhook first, then the
+ * transition, then the effects and events it produced. {@code traceId}: the call's trace, when tracing was on as it began (find it in the tracing
  * back-end; docs/operations.md).
  */
 public record CallTimeline(String callRef, String whatsappCallId, String direction, String state, String outcome,
                            String traceId, List<Entry> entries) {
 
-    /** One thing that happened to the call: when, what kind ({@code command}, {@code webhook}, {@code effect},
-     * {@code event}), what (the command type, the webhook's event or status, the effect's action, the event type), and
-     * the details of its kind. */
+    /** One thing that happened to the call: when, what kind ({@code command}, {@code webhook}, {@code transition},
+     * {@code effect}, {@code event}), what (the command type, the webhook's event or status, the state reached, the
+     * effect's action, the event type), and the details of its kind. */
     public record Entry(Instant at, String kind, String what, JsonNode detail) {
     }
 
@@ -37,12 +39,18 @@ public record CallTimeline(String callRef, String whatsappCallId, String directi
                                         'dedupId', e.dedup_id)
                 from call_events e where e.whatsapp_call_id = cast(?2 as text)
               union all
-              select f.created_at, 'effect', f.kind, 3,
+              select t.at, 'transition', t.to_state, 3,
+                     jsonb_strip_nulls(jsonb_build_object('fromState', t.from_state, 'signal', t.signal,
+                                                          'outcome', t.outcome, 'reason', t.reason,
+                                                          'spanId', t.span_id))
+                from call_transitions t where t.call_id = ?3
+              union all
+              select f.created_at, 'effect', f.kind, 4,
                      jsonb_strip_nulls(jsonb_build_object('attempts', f.attempts, 'doneAt', f.done_at,
                                                           'result', f.result, 'lastError', f.last_error))
                 from call_effects f where f.call_id = ?3
               union all
-              select o.created_at, 'event', o.payload ->> 'type', 4,
+              select o.created_at, 'event', o.payload ->> 'type', 5,
                      jsonb_strip_nulls(jsonb_build_object('publishedAt', o.published_at))
                 from outbox o where o.record_key = ?1
             ) t order by at, ord""";

@@ -157,7 +157,8 @@ public interface CallConfig {
         @WithDefault("30d")
         Duration processedCommands();
 
-        /** Stored webhook records (a redelivery within this is still a duplicate; the call's webhook history). */
+        /** Stored webhook records (a redelivery within this is still a duplicate; the call's webhook history) and the
+         * calls' transitions (their timelines). */
         @WithDefault("30d")
         Duration webhookRecords();
 

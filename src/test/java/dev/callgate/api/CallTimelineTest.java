@@ -49,9 +49,14 @@ class CallTimelineTest {
                     line.add(entries.get(i) + ":" + what.get(i));
                 }
                 assertThat(line).as("the call's history").containsSubsequence(
-                        "command:call.initiate", "effect:CONNECT", "webhook:connect", "event:dev.callgate.call.connected",
-                        "command:call.terminate", "effect:TERMINATE", "webhook:terminate",
-                        "event:dev.callgate.call.ended");
+                        "command:call.initiate", "transition:OFFERING", "transition:DIALING", "effect:CONNECT",
+                        "webhook:connect", "transition:RINGING", "transition:ACTIVE", "event:dev.callgate.call.connected",
+                        "command:call.terminate", "transition:TERMINATING", "effect:TERMINATE", "webhook:terminate",
+                        "transition:ENDED", "event:dev.callgate.call.ended");
+                assertThat(timeline.getString("entries.find { it.kind == 'transition' && it.what == 'TERMINATING' }"
+                        + ".detail.signal")).isEqualTo("HangUp");
+                assertThat(timeline.getString("entries.find { it.kind == 'transition' && it.what == 'ENDED' }"
+                        + ".detail.outcome")).isEqualTo("COMPLETED");
                 List<Instant> at = timeline.<String>getList("entries.at").stream().map(Instant::parse).toList();
                 assertThat(at).isSorted();
                 assertThat(timeline.getString("entries.find { it.what == 'CONNECT' }.detail.attempts")).isEqualTo("1");

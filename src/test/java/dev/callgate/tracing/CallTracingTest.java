@@ -119,8 +119,13 @@ class CallTracingTest {
                 assertThat(TestSpans.of(commandTrace)).anySatisfy(s -> assertThat(s.getKind())
                         .isEqualTo(SpanKind.CONSUMER));
             });
-            given().get("/v1/calls/" + callRef + "/timeline").then().statusCode(200)
-                    .body("traceId", org.hamcrest.Matchers.equalTo(upstreamTrace));
+            var timeline = given().get("/v1/calls/" + callRef + "/timeline").then().statusCode(200)
+                    .body("traceId", org.hamcrest.Matchers.equalTo(upstreamTrace)).extract().jsonPath();
+            List<String> transitionSpans = timeline.getList("entries.findAll { it.kind == 'transition' }.detail.spanId");
+            assertThat(transitionSpans).as("each transition in the timeline names its span in the call's trace")
+                    .isNotEmpty().doesNotContainNull()
+                    .isSubsetOf(TestSpans.of(upstreamTrace).stream().filter(s -> s.getName().startsWith("transition "))
+                            .map(SpanData::getSpanId).toList());
         }
     }
 

@@ -572,7 +572,10 @@ public class CallOrchestrator implements CallSignals {
         String signalName = signal == null ? "OfferReceived" : signal.getClass().getSimpleName();
         Span span = transitionSpan(call, before, signalName);
         LOG.infof("call %s (%s): %s → %s on %s", call.callRef, call.whatsappCallId, before, call.state, signalName);
-        Uni<Void> writes = Panache.getSession().chain(s -> s.flush());
+        String spanId = span.getSpanContext().isValid() ? span.getSpanContext().getSpanId() : null;
+        Uni<Void> writes = Panache.getSession().chain(s -> s.flush())
+                .chain(() -> dev.callgate.call.store.CallTransitions.record(call,
+                        before == null ? null : before.name(), signalName, spanId));
         if (t.effects().stream().anyMatch(e -> e instanceof CallEffect.CreateOffer
                 || e instanceof CallEffect.CreateAnswer)) {
             // the PeerConnection will live here — or, when this instance is draining or full, where there is room

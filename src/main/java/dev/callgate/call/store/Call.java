@@ -135,13 +135,12 @@ public class Call extends PanacheEntityBase {
      * The call's trace (W3C traceparent of the message that created it: a command's, or the ingress's connect), or
      * null when tracing was off then; every transition of the call is a span under it ({@code tracing} package).
      */
-    @Column(name = "trace_parent")
+    @Column(name = "trace_parent", columnDefinition = "text")
     public String traceParent;
     /**
      * Not stored: the traceparent of the transition being written, for the outbox rows and the effects it produces.
      */
-    @jakarta.persistence.Transient
-    public String transitionTrace;
+    public transient String transitionTrace;
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
     @Column(name = "updated_at", nullable = false)

@@ -60,6 +60,7 @@ public class Retention {
                 new Rule("outbox", "id", "published_at is not null and published_at", keep.publishedEvents()),
                 new Rule("processed_commands", "command_id", "processed_at", keep.processedCommands()),
                 new Rule("call_events", "id", "recorded_at", keep.webhookRecords()),
+                new Rule("call_transitions", "id", "at", keep.webhookRecords()),
                 new Rule("call_effects", "id", "done_at is not null and done_at", keep.finishedEffects()));
     }
 

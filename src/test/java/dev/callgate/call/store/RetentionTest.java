@@ -22,7 +22,7 @@ class RetentionTest {
     Retention retention;
 
     @Test
-    void publishedEventsProcessedCommandsWebhookRecordsAndFinishedEffectsArePrunedByAge() {
+    void publishedEventsProcessedCommandsWebhookRecordsTransitionsAndFinishedEffectsArePrunedByAge() {
         String tag = UUID.randomUUID().toString();
         // outbox: published 8 days ago (goes), published now (stays)
         Database.execute("insert into outbox (topic, record_key, payload, created_at, published_at) values "
@@ -35,7 +35,18 @@ class RetentionTest {
                 + "(?, 'CALL', now(), now() - interval '31 days', '{}'), (?, 'CALL', now(), now(), '{}')",
                 tag.substring(0, 30) + "-old", tag.substring(0, 30) + "-new");
 
-        assertThat(OnVertx.await(() -> retention.sweep())).isGreaterThanOrEqualTo(3);
+        // a call's transitions: one 31 days old (goes with the webhook records), one of now (stays)
+        UUID call = UUID.randomUUID();
+        Database.execute("insert into calls (id, call_reference, phone_number_id, direction, state, created_at, "
+                + "updated_at, version) values (?, ?, '1', 'BUSINESS_INITIATED', 'ENDED', now(), now(), 1)",
+                call, tag + "-call");
+        Database.execute("insert into call_transitions (call_id, at, from_state, to_state, signal) values "
+                + "(?, now() - interval '31 days', 'REQUESTED', 'OFFERING', 'old'), (?, now(), 'ACTIVE', 'ENDED', 'new')",
+                call, call);
+
+        assertThat(OnVertx.await(() -> retention.sweep())).isGreaterThanOrEqualTo(4);
+        assertThat(Database.column("select signal from call_transitions where call_id = ?", call))
+                .containsExactly("new");
 
         assertThat(Database.column("select record_key from outbox where record_key like ?", tag + "%"))
                 .containsExactly(tag + "-new");
