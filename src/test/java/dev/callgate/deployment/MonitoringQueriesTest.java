@@ -212,7 +212,7 @@ class MonitoringQueriesTest {
             commandsDlq.await(r -> badRef.equals(r.key()), 1);
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                     count("callgate.consumer.dead.lettered", "channel", "commands-in"))
-                    .isEqualTo(commandsDeadBefore + 1));
+                    .isGreaterThanOrEqualTo(commandsDeadBefore + 1));
 
             // Meta refuses a connect with a Calling API code (138xxx): the call fails, the Graph error is counted
             SimulatorAdminClient.fault("connect", 400, 138001, 0, 1);
@@ -234,7 +234,8 @@ class MonitoringQueriesTest {
             var ended = events.await(r -> ref.equals(r.key()) && r.value().contains("\"dev.callgate.call.ended\""),
                     1, Duration.ofSeconds(60)).get(0);
             assertThat(CloudEvents.data(ended).path("terminateConfirmed").asBoolean(true)).isFalse();
-            assertThat(count("callgate.calls.terminate.unconfirmed")).isEqualTo(unconfirmedBefore + 1);
+            // at least this call's (the 503s strike any call of this app hung up meanwhile, and count too)
+            assertThat(count("callgate.calls.terminate.unconfirmed")).isGreaterThanOrEqualTo(unconfirmedBefore + 1);
             assertThat(count("callgate.call.effects.retries", "kind", "terminate")).isPositive();
         } finally {
             SimulatorAdminClient.reset(); // the terminate goes through at its next retry
