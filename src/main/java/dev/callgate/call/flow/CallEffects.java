@@ -51,12 +51,20 @@ public class CallEffects implements MediaListener {
 
     private final dev.callgate.stream.AudioStreams streams;
     private final CallTracing tracing;
+    private final io.micrometer.core.instrument.Timer answerApply;
+    private final io.micrometer.core.instrument.Timer offerReady;
+    private final io.micrometer.core.instrument.Timer answerReady;
 
     public CallEffects(MediaWorkerPool media, Vertx vertx, MediaDefaults defaults,
                        io.micrometer.core.instrument.MeterRegistry registry, StoreRetry storeRetry,
                        dev.callgate.stream.AudioStreams streams, CallTracing tracing) {
         this.tracing = tracing;
         this.streams = streams;
+        this.answerApply = io.micrometer.core.instrument.Timer.builder("callgate.call.answer.apply")
+                .description("From the connect webhook reaching the ingress to the SDP answer applied")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        this.offerReady = sdpReady(registry, "offer");
+        this.answerReady = sdpReady(registry, "answer");
         this.storeRetry = storeRetry;
         this.registry = registry;
         this.media = media;
@@ -111,10 +119,7 @@ public class CallEffects implements MediaListener {
             media.applyAnswer(key, answer.sdp()).whenComplete((ok, failure) -> {
                 CallTracing.end(span, failure);
                 if (failure == null) {
-                    io.micrometer.core.instrument.Timer.builder("callgate.call.answer.apply")
-                            .description("From the connect webhook reaching the ingress to the SDP answer applied")
-                            .publishPercentiles(0.5, 0.99).register(registry)
-                            .record(java.time.Duration.between(call.signalReceivedAt(), java.time.Instant.now()));
+                    answerApply.record(java.time.Duration.between(call.signalReceivedAt(), java.time.Instant.now()));
                 } else {
                     LOG.errorf("call %s (%s): the SDP answer could not be applied: %s", call.callRef(),
                             call.whatsappCallId(), failure);
@@ -148,11 +153,16 @@ public class CallEffects implements MediaListener {
         if (failure != null) {
             return new CallSignal.MediaRefused(mediaRefusal(failure));
         }
-        io.micrometer.core.instrument.Timer.builder("callgate.media.sdp.ready").tag("sdp", kind)
-                .description("From the media effect handed to the pool to its local SDP (ICE gathered) ready")
-                .publishPercentiles(0.5, 0.99).register(registry)
+        ("offer".equals(kind) ? offerReady : answerReady)
                 .record(System.nanoTime() - askedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         return new CallSignal.LocalSdpReady(sdp);
+    }
+
+    private static io.micrometer.core.instrument.Timer sdpReady(io.micrometer.core.instrument.MeterRegistry registry,
+                                                                String kind) {
+        return io.micrometer.core.instrument.Timer.builder("callgate.media.sdp.ready").tag("sdp", kind)
+                .description("From the media effect handed to the pool to its local SDP (ICE gathered) ready")
+                .publishPercentiles(0.5, 0.99).register(registry);
     }
 
     /** A media step's span, under the transition that asked for it. */

@@ -75,6 +75,8 @@ public class CallOrchestrator implements CallSignals {
     private final CloudApiEffects cloudApiEffects;
     private final MediaPlacement placement;
     private final CallTracing tracing;
+    private final io.micrometer.core.instrument.Timer webhookQueued;
+    private final io.micrometer.core.instrument.Timer setup;
 
     public CallOrchestrator(CallEventOutbox outbox, CallTimers timers, OutboxRelay relay, CallEffects effects,
                             ObjectMapper mapper, MeterRegistry registry, MediaWorkerPool media, Instance instance,
@@ -96,6 +98,12 @@ public class CallOrchestrator implements CallSignals {
         this.effects = effects;
         this.mapper = mapper;
         this.registry = registry;
+        this.webhookQueued = io.micrometer.core.instrument.Timer.builder("callgate.webhook.queued")
+                .description("From a call webhook reaching the ingress to its consumer starting on it")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        this.setup = io.micrometer.core.instrument.Timer.builder("callgate.call.setup")
+                .description("From the command (or the incoming call) to media connected")
+                .publishPercentileHistogram().publishPercentiles(0.5, 0.99).register(registry);
         // registered at 0: the first unconfirmed end (or late confirmation) after a start is an increase() for
         // Prometheus too
         registry.counter("callgate.calls.terminate.unconfirmed");
@@ -320,10 +328,7 @@ public class CallOrchestrator implements CallSignals {
      */
     public Uni<Boolean> onWebhook(WebhookRecord record, String json) {
         if (record.receivedAt() != null && record.kind() == WebhookRecord.Kind.CALL) {
-            io.micrometer.core.instrument.Timer.builder("callgate.webhook.queued")
-                    .description("From a call webhook reaching the ingress to its consumer starting on it")
-                    .publishPercentiles(0.5, 0.99).register(registry)
-                    .record(java.time.Duration.between(record.receivedAt(), Instant.now()));
+            webhookQueued.record(java.time.Duration.between(record.receivedAt(), Instant.now()));
         }
         boolean[] fresh = new boolean[1];
         return run(() -> lockCallId(record.callId())
@@ -625,10 +630,7 @@ public class CallOrchestrator implements CallSignals {
             registry.counter("callgate.calls.terminate.confirmed.late").increment();
         }
         if (signal instanceof CallSignal.MediaConnected) {
-            io.micrometer.core.instrument.Timer.builder("callgate.call.setup")
-                    .description("From the command (or the incoming call) to media connected")
-                    .publishPercentileHistogram().publishPercentiles(0.5, 0.99).register(registry)
-                    .record(java.time.Duration.between(call.createdAt, now));
+            setup.record(java.time.Duration.between(call.createdAt, now));
         }
         CallContext context = CallContext.of(call, receivedAt);
         if (releaseParked && call.whatsappCallId != null) {

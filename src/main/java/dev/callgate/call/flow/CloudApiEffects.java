@@ -78,11 +78,15 @@ public class CloudApiEffects {
     private final Vertx vertx;
     private final StoreRetry storeRetry;
     private final CallTracing tracing;
+    private final io.micrometer.core.instrument.Timer connectOverhead;
 
     public CloudApiEffects(CloudApiClient cloudApi, Instance instance, CallConfig config, MeterRegistry registry,
                            Vertx vertx, StoreRetry storeRetry, CallTracing tracing) {
         this.tracing = tracing;
         this.storeRetry = storeRetry;
+        this.connectOverhead = io.micrometer.core.instrument.Timer.builder("callgate.call.connect.overhead")
+                .description("From the command (call created) to the connect request leaving, media offer included")
+                .publishPercentiles(0.5, 0.99).register(registry);
         this.cloudApi = cloudApi;
         this.instance = instance;
         this.config = config;
@@ -278,10 +282,7 @@ public class CloudApiEffects {
     }
 
     private Uni<CallSignal> connect(CallContext call, Recorded effect) {
-        io.micrometer.core.instrument.Timer.builder("callgate.call.connect.overhead")
-                .description("From the command (call created) to the connect request leaving, media offer included")
-                .publishPercentiles(0.5, 0.99).register(registry)
-                .record(Duration.between(call.createdAt(), Instant.now()));
+        connectOverhead.record(Duration.between(call.createdAt(), Instant.now()));
         return cloudApi.connect(call.phoneNumberId(), call.to(), call.recipient(), effect.sdp(),
                             BizOpaqueData.wire(call.callId(), call.bizOpaqueCallbackData()), call.metaRecording(),
                             call.metaTranscription())
