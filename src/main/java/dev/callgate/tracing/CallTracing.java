@@ -55,11 +55,6 @@ public class CallTracing {
         return enabled ? TraceParent.current() : null;
     }
 
-    /** The context to carry a record's work in: {@code context} when tracing is on, else none. */
-    public Context carried(Context context) {
-        return enabled ? context : Context.root();
-    }
-
     /**
      * A span of a call, child of {@code parent} ({@link Context#root()}: a trace of its own). {@code cause}: the
      * context of the message that caused it when that is another trace (a webhook's), linked.

@@ -102,7 +102,7 @@ public class CallEffects implements MediaListener {
             Span span = mediaSpan(call, "media offer");
             media.createOffer(key, MediaOptions.silence().withRecord(call.record())).whenComplete((sdp, failure) -> {
                 CallTracing.end(span, failure);
-                signal(call, signals, localSdp("offer", asked, sdp, failure));
+                signal(call, signals, localSdp(offerReady, asked, sdp, failure));
             });
         } else if (effect instanceof CallEffect.CreateAnswer answer) {
             calls.put(key, new Receiver(call.callId(), signals));
@@ -112,7 +112,7 @@ public class CallEffects implements MediaListener {
             media.createAnswer(key, answer.remoteOfferSdp(), MediaOptions.nothingUntilPlay().withRecord(call.record()))
                     .whenComplete((sdp, failure) -> {
                         CallTracing.end(span, failure);
-                        signal(call, signals, localSdp("answer", asked, sdp, failure));
+                        signal(call, signals, localSdp(answerReady, asked, sdp, failure));
                     });
         } else if (effect instanceof CallEffect.ApplyAnswer answer) {
             Span span = mediaSpan(call, "media apply-answer");
@@ -147,14 +147,15 @@ public class CallEffects implements MediaListener {
 
     /**
      * The pool's answer to an offer or answer asked {@code askedNanos} ago as the call's signal; a ready SDP is timed
-     * (the media pool's part of the set-up: the effect handed over until the local SDP, gathered, is ready).
+     * on {@code ready} (the media pool's part of the set-up: the effect handed over until the local SDP, gathered, is
+     * ready).
      */
-    private CallSignal localSdp(String kind, long askedNanos, String sdp, Throwable failure) {
+    private CallSignal localSdp(io.micrometer.core.instrument.Timer ready, long askedNanos, String sdp,
+                                Throwable failure) {
         if (failure != null) {
             return new CallSignal.MediaRefused(mediaRefusal(failure));
         }
-        ("offer".equals(kind) ? offerReady : answerReady)
-                .record(System.nanoTime() - askedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        ready.record(System.nanoTime() - askedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         return new CallSignal.LocalSdpReady(sdp);
     }
 

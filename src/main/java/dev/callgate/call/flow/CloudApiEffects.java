@@ -232,8 +232,9 @@ public class CloudApiEffects {
      * is read from the signal.
      */
     private Uni<CallSignal> traced(CallContext call, Recorded effect, int attempt, Uni<CallSignal> request) {
-        Span span = tracing.start("graph " + effect.kind().name().toLowerCase(), SpanKind.CLIENT,
-                TraceParent.context(call.trace()), null, call.callRef(), call.whatsappCallId());
+        io.opentelemetry.context.Context parent = TraceParent.context(call.trace());
+        Span span = tracing.start("graph " + effect.kind().name().toLowerCase(), SpanKind.CLIENT, parent, null,
+                call.callRef(), call.whatsappCallId());
         if (!span.getSpanContext().isValid()) {
             return request;
         }
@@ -241,7 +242,7 @@ public class CloudApiEffects {
         // current while the request is sent (this context runs the call's effects one at a time): the REST client's
         // HTTP span goes under it
         return Uni.createFrom().deferred(() -> {
-            io.opentelemetry.context.Scope scope = TraceParent.context(call.trace()).with(span).makeCurrent();
+            io.opentelemetry.context.Scope scope = parent.with(span).makeCurrent();
             return request.onTermination().invoke(scope::close);
         }).onTermination().invoke((signal, failure, cancelled) -> {
             if (failure instanceof CloudApiException refused) {
