@@ -183,10 +183,25 @@ public final class ServiceProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * SIGKILL if still running, then its {@code instances} row is marked draining. A killed instance looks alive for
+     * three heartbeats; without this a later test's draining or recycling instance could place a new call's media on
+     * this one, gone, and that call would fail at its set-up deadline (a GracefulShutdownIT failure in CI, when it ran
+     * within seconds of another IT's close).
+     */
     @Override
     public void close() throws InterruptedException {
         if (alive()) {
             kill();
+        }
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(env.get("CALLGATE_DB_JDBC_URL"),
+                env.getOrDefault("CALLGATE_DB_USER", "callgate"), env.getOrDefault("CALLGATE_DB_PASSWORD", "callgate"));
+             java.sql.PreparedStatement retire = db.prepareStatement(
+                     "update instances set draining = true where id = ?")) {
+            retire.setString(1, instanceId);
+            retire.executeUpdate();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("instance " + instanceId + ": its row could not be retired", e);
         }
     }
 }
