@@ -85,6 +85,15 @@ public interface CallConfig {
     Duration mediaCommandPollInterval();
 
     /**
+     * A new call's media set-up (offer or answer) routed to another instance and not taken by it in this long is
+     * moved to a third ({@code CALLGATE_CALLS_MEDIA_CLAIM_TIMEOUT}): that instance was killed since its last
+     * heartbeat. Every instance looks for such set-ups a few times per timeout. Far above the claim poll interval, far
+     * below the offer timeout.
+     */
+    @WithDefault("3s")
+    Duration mediaClaimTimeout();
+
+    /**
      * How long an instance holds a Cloud API effect it runs ({@code call_effects.claimed_until}); an effect not done by
      * then (its instance died, its result could not be stored) is run again by any instance. Longer than the Cloud
      * API client's worst case for one attempt (its retries with the read timeout), so a slow request is not run twice.

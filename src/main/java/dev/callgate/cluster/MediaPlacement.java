@@ -43,9 +43,18 @@ public class MediaPlacement {
 
     /** The instance (and its process's epoch) for a new call's media; inside the transition's transaction. */
     public Uni<MediaOwner> ownerForNewCall() {
+        return ownerForNewCall(null);
+    }
+
+    /**
+     * As {@link #ownerForNewCall()}, never choosing {@code passedOver}: an instance that did not take a call's set-up
+     * it was given (it looks alive, but was killed since its last heartbeat).
+     */
+    public Uni<MediaOwner> ownerForNewCall(String passedOver) {
         MediaOwner here = new MediaOwner(instance.id(), instance.epoch());
         int room = roomHere();
-        return elsewhere().map(other -> {
+        return elsewhere().map(all -> {
+            List<Candidate> other = all.stream().filter(c -> !c.owner().id().equals(passedOver)).toList();
             if (other.isEmpty()) {
                 return here;
             }

@@ -11,11 +11,14 @@ import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import java.time.Duration;
+
 /**
- * The two pollers that find effects no commit handed over: Cloud API effects that are due again or were left by a
+ * The pollers that find effects no commit handed over: Cloud API effects that are due again or were left by a
  * stopped instance ({@link CloudApiEffects#poll}), and media effects other instances decided for the calls this one
  * holds ({@link MediaCommands#claim}) — claimed at once when PostgreSQL notifies their commit, the poll being the
- * safety net. Their results go to the orchestrator.
+ * safety net. Their results go to the orchestrator. And the set-ups routed to an instance that never took them,
+ * moved to one that will ({@link MediaCommands#moveStranded}).
  */
 @ApplicationScoped
 public class EffectPolling {
@@ -29,6 +32,7 @@ public class EffectPolling {
     private final Instance instance;
     private Periodic effects;
     private Periodic media;
+    private Periodic stranded;
 
     public EffectPolling(CloudApiEffects cloudApiEffects, MediaCommands mediaCommands, CallOrchestrator orchestrator,
                          CallConfig config, Vertx vertx, InstanceLease lease, Instance instance) {
@@ -47,6 +51,9 @@ public class EffectPolling {
                     () -> cloudApiEffects.poll(orchestrator));
             media = Periodic.every(vertx, config.mediaCommandPollInterval(), "reading media commands",
                     () -> mediaCommands.claim(orchestrator));
+            Duration timeout = config.mediaClaimTimeout();
+            stranded = Periodic.every(vertx, timeout.dividedBy(3), "moving set-ups no instance took",
+                    () -> mediaCommands.moveStranded(timeout));
             Periodic claims = media;
             lease.onMediaCommand(owner -> {
                 if (instance.id().equals(owner)) {
@@ -62,6 +69,9 @@ public class EffectPolling {
         }
         if (media != null) {
             media.cancel();
+        }
+        if (stranded != null) {
+            stranded.cancel();
         }
     }
 }

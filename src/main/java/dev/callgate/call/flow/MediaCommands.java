@@ -5,6 +5,7 @@ import dev.callgate.call.CallSignal;
 import dev.callgate.call.store.Call;
 import dev.callgate.cluster.Instance;
 import dev.callgate.cluster.InstanceLease;
+import dev.callgate.cluster.MediaPlacement;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -33,12 +34,13 @@ public class MediaCommands {
     private final Instance instance;
     private final CallEffects effects;
     private final MeterRegistry registry;
+    private final MediaPlacement placement;
 
-    public MediaCommands(Instance instance, CallEffects effects,
-                         MeterRegistry registry) {
+    public MediaCommands(Instance instance, CallEffects effects, MeterRegistry registry, MediaPlacement placement) {
         this.instance = instance;
         this.effects = effects;
         this.registry = registry;
+        this.placement = placement;
     }
 
     /** Whether this effect needs the call's PeerConnection. */
@@ -61,16 +63,70 @@ public class MediaCommands {
         registry.counter("callgate.media.commands", "direction", "routed").increment();
         LOG.infof("call %s (%s): %s goes to its media owner %s", call.callRef, call.whatsappCallId,
                 effect.getClass().getSimpleName(), call.mediaOwner);
+        return send(call.id, call.mediaOwner, call.mediaEpoch, effect.getClass().getSimpleName(), sdp);
+    }
+
+    /** A media command row for {@code owner}, and the notification it hears at the commit; inside a transaction. */
+    private static Uni<Void> send(UUID callId, String owner, Long epoch, String effect, String sdp) {
         return Panache.getSession().chain(s -> s.createNativeQuery(
                         "insert into media_commands (call_id, owner, effect, sdp, epoch) values (?1, ?2, ?3, ?4, ?5)")
-                .setParameter(1, call.id).setParameter(2, call.mediaOwner)
-                .setParameter(3, effect.getClass().getSimpleName()).setParameter(4, sdp)
-                .setParameter(5, call.mediaEpoch).executeUpdate()
+                .setParameter(1, callId).setParameter(2, owner).setParameter(3, effect).setParameter(4, sdp)
+                .setParameter(5, epoch).executeUpdate()
                 // delivered when this transaction commits: the owner claims the row at once, not at its next poll
                 .chain(() -> s.createNativeQuery("select cast(pg_notify(?1, ?2) as text)")
-                        .setParameter(1, InstanceLease.MEDIA_COMMANDS_CHANNEL).setParameter(2, call.mediaOwner)
+                        .setParameter(1, InstanceLease.MEDIA_COMMANDS_CHANNEL).setParameter(2, owner)
                         .getSingleResult()))
                 .replaceWithVoid();
+    }
+
+    /**
+     * Moves the set-ups no owner took: a new call's offer or answer routed to an instance that has not claimed it
+     * within {@code claimTimeout} (an owner claims within a poll interval, at once on the notification) goes to
+     * another instance — never that one — chosen as for a new call. That owner was killed since its last heartbeat
+     * and still looks alive (three heartbeats); without this the call would wait for it until its set-up deadline
+     * and fail. No PeerConnection exists yet and Meta has not been called with this media, so nothing is lost. The
+     * row is deleted in the transaction that re-routes it (the owner's claim skips locked rows: one of the two takes
+     * it, never both); the call row's version is raised with its new owner, so a transition decided meanwhile on
+     * the old one is retried on the new. A call that ended meanwhile keeps no row. Returns how many calls moved.
+     */
+    Uni<Integer> moveStranded(java.time.Duration claimTimeout) {
+        return Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery("""
+                        delete from media_commands where id in (
+                            select id from media_commands
+                            where owner <> ?1 and effect in ('CreateOffer', 'CreateAnswer')
+                            and created_at < now() - make_interval(secs => ?2)
+                            order by id limit 20 for update skip locked)
+                        returning cast(call_id as text), owner, effect, sdp""", Object[].class)
+                .setParameter(1, instance.id()).setParameter(2, claimTimeout.toMillis() / 1000.0).getResultList())
+                .chain(rows -> {
+                    Uni<Integer> moved = Uni.createFrom().item(0);
+                    for (Object[] row : rows) {
+                        moved = moved.chain(n -> move(UUID.fromString((String) row[0]), (String) row[1],
+                                (String) row[2], (String) row[3]).map(done -> done ? n + 1 : n));
+                    }
+                    return moved;
+                }));
+    }
+
+    private Uni<Boolean> move(UUID callId, String passedOver, String effect, String sdp) {
+        return placement.ownerForNewCall(passedOver).chain(owner -> Panache.getSession().chain(s -> s
+                        .createNativeQuery("""
+                                update calls set media_owner = ?1, media_epoch = ?2, version = version + 1
+                                where id = ?3 and media_owner = ?4 and state not in ('ENDED', 'TERMINATING')
+                                returning call_reference""", String.class)
+                        .setParameter(1, owner.id()).setParameter(2, owner.epoch()).setParameter(3, callId)
+                        .setParameter(4, passedOver).getResultList())
+                .chain(moved -> {
+                    if (moved.isEmpty()) {
+                        LOG.debugf("call %s: its %s for %s was not taken, and the call has ended", callId, effect,
+                                passedOver);
+                        return Uni.createFrom().item(false);
+                    }
+                    registry.counter("callgate.media.commands", "direction", "moved").increment();
+                    LOG.warnf("call %s: %s was not taken by %s (gone since its last heartbeat?); it goes to %s",
+                            moved.get(0), effect, passedOver, owner.id());
+                    return send(callId, owner.id(), owner.epoch(), effect, sdp).replaceWith(true);
+                }));
     }
 
     /**
