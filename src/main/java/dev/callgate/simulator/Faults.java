@@ -1,6 +1,5 @@
 package dev.callgate.simulator;
 
-import dev.callgate.cloudapi.CallingError;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -140,7 +139,7 @@ final class Faults {
             }
         }
         if (fault.httpStatus >= 300) {
-            throw new GraphError(CallingError.of(fault.code), "(#" + fault.code + ") injected fault", "injected by "
+            throw new GraphError(fault.code, "(#" + fault.code + ") injected fault", "injected by "
                     + "the simulator's fault hook", fault.httpStatus);
         }
     }

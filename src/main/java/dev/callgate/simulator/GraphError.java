@@ -15,17 +15,23 @@ final class GraphError extends RuntimeException {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     final CallingError error;
+    /** Meta's code as sent: {@link #error}'s, or one Callgate has no name for (131000, say). */
+    final int code;
     final String details;
     final int httpStatus;
 
     GraphError(CallingError error, String message, String details) {
-        this(error, message, details, error.httpStatus());
+        this(error.code(), message, details, error.httpStatus());
     }
 
-    /** An error answered with another HTTP status than Meta documents for the code (fault injection only). */
-    GraphError(CallingError error, String message, String details, int httpStatus) {
+    /**
+     * Any code, answered with any HTTP status (fault injection): a code Callgate does not know by name is sent as
+     * it is, as Meta would, never as 0.
+     */
+    GraphError(int code, String message, String details, int httpStatus) {
         super(message, null, false, false);
-        this.error = error;
+        this.error = CallingError.of(code);
+        this.code = code;
         this.details = details;
         this.httpStatus = httpStatus;
     }
@@ -38,7 +44,7 @@ final class GraphError extends RuntimeException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("message", getMessage());
         body.put("type", "OAuthException");
-        body.put("code", error.code());
+        body.put("code", code);
         if (details != null) {
             body.put("error_data", Map.of("messaging_product", "whatsapp", "details", details));
         }

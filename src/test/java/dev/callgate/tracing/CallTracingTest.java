@@ -61,6 +61,7 @@ class CallTracingTest {
 
     static final String AUTO = "106540352242933";
     static final AttributeKey<String> STATE_TO = AttributeKey.stringKey("callgate.state.to");
+    static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey("callgate.effect.attempt");
 
     @BeforeEach
     void reset() {
@@ -185,6 +186,40 @@ class CallTracingTest {
                         .isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
                 assertThat(statesReached(trace)).contains("ENDED");
             });
+        }
+    }
+
+    @Test
+    void aGraphRequestRetriedAfterMetaFailedIsOneSpanPerAttemptInTheCallsTrace() {
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
+        String callRef = "traced-retried-" + UUID.randomUUID();
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
+                    user, null));
+            events.await(r -> callRef.equals(r.key()) && r.value().contains("\"dev.callgate.call.connected\""), 1,
+                    Duration.ofSeconds(60));
+            // Meta answers 503 five times: the client's own tries (1 + 3) fail the effect's first attempt, the
+            // effect's second attempt gets through after one more
+            SimulatorAdminClient.fault("terminate", 503, 131000, 0, 5);
+            Commands.send(callRef, Commands.terminate("end-" + UUID.randomUUID(), callRef));
+            ConsumerRecord<String, String> ended = events.await(r -> callRef.equals(r.key())
+                    && r.value().contains("\"dev.callgate.call.ended\""), 1, Duration.ofSeconds(60)).get(0);
+            String traceId = traceIdOf(ended);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                List<SpanData> terminates = TestSpans.of(traceId).stream()
+                        .filter(s -> s.getName().equals("graph terminate"))
+                        .sorted(java.util.Comparator.comparingLong(SpanData::getStartEpochNanos)).toList();
+                assertThat(terminates).extracting(s -> s.getAttributes().get(ATTEMPT)).containsExactly(1L, 2L);
+                assertThat(terminates.get(0).getStatus().getStatusCode())
+                        .isEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+                assertThat(terminates.get(0).getAttributes().get(CallTracing.GRAPH_ERROR_CODE)).isEqualTo(131000L);
+                assertThat(terminates.get(1).getStatus().getStatusCode())
+                        .isNotEqualTo(io.opentelemetry.api.trace.StatusCode.ERROR);
+                assertThat(terminates.get(1).getAttributes().get(CallTracing.GRAPH_ERROR_CODE)).isNull();
+            });
+            assertThat(SimulatorAdminClient.call(CloudEvents.data(ended).path("whatsappCallId").asText()).getString("state"))
+                    .isEqualTo("ended");
         }
     }
 
