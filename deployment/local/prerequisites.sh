@@ -68,6 +68,12 @@ ensure_database() {
   done
 }
 
+# For the tests only (test.sh): Prometheus' own server and promtool, which load the chart's alert rules and run the
+# dashboard's queries (PrometheusRulesTest). The Debian package's service is not started (no init system here).
+ensure_prometheus() {
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then apt_install prometheus; fi
+}
+
 ensure_prerequisites() {
   ensure_java
   ensure_libpulse

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Callgate's tests: the same prerequisites as run.sh (Java, libpulse0, PostgreSQL and its databases), then
+# Runs Callgate's tests: the same prerequisites as run.sh (Java, libpulse0, PostgreSQL and its databases) and
+# Prometheus (its server and promtool check the chart's alerts and dashboard queries), then
 # ./mvnw -B verify -Pfaults — the default suite and the fault campaign (docs/reliability.md). The tests start their own Kafka broker inside the test JVM; set CALLGATE_TEST_KAFKA_BOOTSTRAP
 # to run them against an external broker instead.
 set -euo pipefail
@@ -7,6 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 source "$here/prerequisites.sh"
 ensure_prerequisites
+ensure_prometheus
 cd "$repo"
 # As the container runs (USER 185): without CAP_SYS_NICE, so libwebrtc's audio threads get no real-time scheduling. As
 # root they would run SCHED_FIFO — a thread or two per call, in the test JVM's simulated phones and in every packaged

@@ -28,6 +28,9 @@ import org.jboss.logging.Logger;
  * {@code CALLGATE_CONSUMERS_MAX_IN_FLIGHT} at a time). A record whose JSON carries {@code \u0000} is escaped as it is read
  * ({@link NulCharacters}) and its text as received kept in {@code call_events.original}.
  */
+// created at start, not at the first record: its DLQ counter is exported at 0 from the first scrape, so the alerts'
+// increase() sees the first record dead-lettered after a start (PrometheusRulesTest)
+@io.quarkus.runtime.Startup
 @ApplicationScoped
 public class WebhookEventRecorder {
 
