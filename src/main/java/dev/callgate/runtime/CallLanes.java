@@ -49,10 +49,6 @@ public final class CallLanes {
     private int inFlight;
     private final boolean traced;
 
-    public CallLanes(String channel, int maxInFlight, Vertx vertx, MeterRegistry registry) {
-        this(channel, maxInFlight, vertx, registry, false);
-    }
-
     /** @param traced whether a record's trace goes with its work (tracing on) */
     public CallLanes(String channel, int maxInFlight, Vertx vertx, MeterRegistry registry, boolean traced) {
         this.traced = traced;

@@ -47,7 +47,7 @@ class CallLanesTest {
 
     @Test
     void aCallsRecordsRunOneAfterTheOtherInArrivalOrderWhileAnotherCallsRunsPastThem() {
-        CallLanes lanes = new CallLanes("test", 16, vertx, registry);
+        CallLanes lanes = new CallLanes("test", 16, vertx, registry, false);
         List<String> ran = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> firstOfA = new CompletableFuture<>();
 
@@ -79,7 +79,7 @@ class CallLanesTest {
 
     @Test
     void aFailedRecordIsNackedWithItsReasonAndTheNextRecordOfItsCallStillRuns() {
-        CallLanes lanes = new CallLanes("test", 4, vertx, registry);
+        CallLanes lanes = new CallLanes("test", 4, vertx, registry, false);
         assertThat(registry.get("callgate.consumer.dead.lettered").tag("channel", "test").counter().count())
                 .as("registered at 0 before the first dead letter").isZero();
         admitted(lanes.admit(message("a1"), "A", () -> Uni.createFrom().failure(new IllegalArgumentException("bad data"))));
@@ -99,7 +99,7 @@ class CallLanesTest {
 
     @Test
     void pastTheBoundAdmissionWaitsUntilARecordIsDone() {
-        CallLanes lanes = new CallLanes("test", 2, vertx, registry);
+        CallLanes lanes = new CallLanes("test", 2, vertx, registry, false);
         CompletableFuture<Void> release = new CompletableFuture<>();
         admitted(lanes.admit(message("a"), "A", () -> Uni.createFrom().completionStage(release)));
         admitted(lanes.admit(message("b"), "B", () -> Uni.createFrom().completionStage(release)));
