@@ -1,6 +1,5 @@
 package dev.callgate.simulator;
 
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
