@@ -257,7 +257,7 @@ class CallTracingTest {
                 .collect(Collectors.joining("\n  ", "\n  ", ""));
     }
 
-    private static String traceIdOf(ConsumerRecord<String, String> record) {
+    static String traceIdOf(ConsumerRecord<String, String> record) {
         Header header = record.headers().lastHeader("traceparent");
         return header == null ? null : TraceParent.traceId(new String(header.value(), StandardCharsets.US_ASCII));
     }

@@ -1,0 +1,85 @@
+package dev.callgate.tracing;
+
+import dev.callgate.support.CloudEvents;
+import dev.callgate.support.Commands;
+import dev.callgate.support.DatabaseProxy;
+import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.SimulatorAdminClient;
+import dev.callgate.support.TestSpans;
+import dev.callgate.support.WebhookTopic;
+import dev.callgate.support.Webhooks;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import static dev.callgate.tracing.CallTracingTest.STATE_TO;
+import static dev.callgate.tracing.CallTracingTest.traceIdOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tracing on while PostgreSQL is away (the TCP proxy of {@code DatabaseOutageTest}): a hang-up command that arrives
+ * during the outage is retried until the database is back, and the call's trace comes out whole — one transition to
+ * TERMINATING (the failed tries made none of their own), linked to the command's own trace, the Graph terminate in
+ * the call's trace, the call ended, and every event the call published, those written after the outage too, carrying
+ * the call's trace (read back from its row).
+ */
+@QuarkusTest
+@TestProfile(CallTracingTest.TracingOn.class)
+@WithTestResource(KafkaBroker.class)
+@WithTestResource(DatabaseProxy.class)
+class TracingUnderOutageTest {
+
+    @Test
+    void aHangUpRetriedThroughADatabaseOutageLeavesTheCallsTraceWhole() {
+        SimulatorAdminClient.reset();
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
+        String callRef = "traced-outage-" + UUID.randomUUID();
+        Predicate<ConsumerRecord<String, String>> ours = r -> callRef.equals(r.key());
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
+                    user, null));
+            String traceId = traceIdOf(events.await(r -> ours.test(r)
+                    && r.value().contains("\"dev.callgate.call.connected\""), 1, Duration.ofSeconds(60)).get(0));
+            assertThat(traceId).isNotNull();
+
+            DatabaseProxy.cut();
+            try {
+                Commands.send(callRef, Commands.terminate("end-" + UUID.randomUUID(), callRef));
+                // the database stays away for 4 s: the hang-up cannot be applied meanwhile
+                await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).pollInSameThread().until(() ->
+                        events.pollMatching(r -> ours.test(r) && r.value().contains("dev.callgate.call.ended"))
+                                .isEmpty());
+            } finally {
+                DatabaseProxy.restore();
+            }
+            ConsumerRecord<String, String> ended = events.await(r -> ours.test(r)
+                    && r.value().contains("\"dev.callgate.call.ended\""), 1, Duration.ofSeconds(30)).get(0);
+            assertThat(CloudEvents.data(ended).path("outcome").asText()).isEqualTo("COMPLETED");
+            assertThat(events.matching(ours)).as("every event of the call, before and after the outage")
+                    .isNotEmpty().allSatisfy(r -> assertThat(traceIdOf(r)).isEqualTo(traceId));
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                List<SpanData> trace = TestSpans.of(traceId);
+                List<SpanData> hangUps = trace.stream().filter(s -> s.getName().equals("transition HangUp")).toList();
+                assertThat(hangUps).as("one transition for the hang-up, however often it was tried").hasSize(1);
+                assertThat(hangUps.get(0).getAttributes().get(STATE_TO)).isEqualTo("TERMINATING");
+                assertThat(hangUps.get(0).getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR);
+                assertThat(hangUps.get(0).getLinks()).as("linked to the command's own trace").hasSize(1);
+                assertThat(trace).filteredOn(s -> s.getName().equals("graph terminate")).isNotEmpty()
+                        .last().satisfies(s -> assertThat(s.getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR));
+                assertThat(trace).extracting(s -> s.getAttributes().get(STATE_TO)).contains("ENDED");
+            });
+        }
+    }
+}
