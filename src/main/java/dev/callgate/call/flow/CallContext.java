@@ -21,7 +21,7 @@ public record CallContext(UUID callId, String callRef, CallDirection direction, 
         return new CallContext(call.id, call.callRef, call.direction, call.phoneNumberId, call.userWaId,
                 call.userId, call.whatsappCallId, call.bizOpaqueCallbackData, call.mediaToneHz, call.mediaPrompt, call.mediaRecord,
                 call.metaRecording, call.metaTranscription, call.createdAt, signalReceivedAt, call.mediaStream,
-                call.transitionTrace != null ? call.transitionTrace : call.traceParent);
+                call.productsTrace());
     }
 
     /** The key media and logs know the call by. */

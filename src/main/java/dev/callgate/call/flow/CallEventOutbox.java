@@ -103,8 +103,7 @@ public class CallEventOutbox {
             data.setAll(extra);
         }
         // the event continues the call's trace: under the transition that published it
-        return events.add(call.callRef, type.cloudEventType(), data, now,
-                call.transitionTrace != null ? call.transitionTrace : call.traceParent);
+        return events.add(call.callRef, type.cloudEventType(), data, now, call.productsTrace());
     }
 
     private java.util.Optional<com.fasterxml.jackson.databind.JsonNode> quality(Call call) {

@@ -234,6 +234,14 @@ public class Call extends PanacheEntityBase {
         return userWaId != null ? userWaId : userId;
     }
 
+    /**
+     * The traceparent what the transition being written produces (outbox rows, effects) goes under: the transition's
+     * span, else the call's trace; null when neither was traced.
+     */
+    public String productsTrace() {
+        return transitionTrace != null ? transitionTrace : traceParent;
+    }
+
     /** The key media and logs know the call by (as the effects' call context has it). */
     public String mediaKey() {
         return callRef != null ? callRef : id.toString();
