@@ -16,8 +16,8 @@ import java.util.List;
  * signal, the outcome and reason it set, its span in the call's trace), each Cloud API effect (with its attempts,
  * result and last error) and each event published on {@code callgate.events}, from the rows PostgreSQL keeps (within
  * the retention windows). What one transaction wrote shares its time: the command or webhook first, then the
- * transition, then the effects and events it produced. {@code traceId}: the call's trace, when tracing was on as it began (find it in the tracing
- * back-end; docs/operations.md).
+ * transition, then the effects and events it produced. {@code traceId}: the call's trace, when tracing was on as it
+ * began (find it in the tracing back-end; docs/operations.md).
  */
 public record CallTimeline(String callRef, String whatsappCallId, String direction, String state, String outcome,
                            String traceId, List<Entry> entries) {

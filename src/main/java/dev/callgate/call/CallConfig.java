@@ -134,7 +134,8 @@ public interface CallConfig {
 
     /**
      * How often the open calls are counted by state and their deadlines checked
-     * ({@link dev.callgate.call.store.CallCensus}: {@code callgate_calls_open}, {@code callgate_calls_overdue_seconds}).
+     * ({@link dev.callgate.call.store.CallCensus}: {@code callgate_calls_open},
+     * {@code callgate_calls_overdue_seconds}).
      */
     @WithDefault("15s")
     Duration censusInterval();

@@ -146,8 +146,8 @@ public class Permissions {
                                 record.phoneNumberId(), CallLog.user(waId), type, asOf);
                         return Uni.createFrom().voidItem();
                     }
-                    LOG.infof("permission %s/%s: %s (%s%s)", record.phoneNumberId(), CallLog.user(waId), status.wire(), source,
-                            expiresAt == null ? "" : ", until " + expiresAt);
+                    LOG.infof("permission %s/%s: %s (%s%s)", record.phoneNumberId(), CallLog.user(waId),
+                            status.wire(), source, expiresAt == null ? "" : ", until " + expiresAt);
                     ObjectNode data = data(record.phoneNumberId(), waId, status, expiresAt, source);
                     data.put("responseSource", automatic ? "automatic" : "user_action");
                     if (context != null && context.startsWith("wacid.")) {
@@ -338,8 +338,8 @@ public class Permissions {
                 .invoke(outcome -> {
                     registry.counter("callgate.permission.requests", "result", outcome.result(),
                             "code", outcome.errorCode() == null ? "none" : outcome.errorCode().toString()).increment();
-                    LOG.infof("permission %s/%s: request %s %s%s", pnid, CallLog.user(waId), request.commandId(), outcome.result(),
-                            outcome.reason() == null ? "" : " — " + outcome.reason());
+                    LOG.infof("permission %s/%s: request %s %s%s", pnid, CallLog.user(waId), request.commandId(),
+                            outcome.result(), outcome.reason() == null ? "" : " — " + outcome.reason());
                 });
     }
 
@@ -478,7 +478,8 @@ public class Permissions {
                     if (row[3] != null || Boolean.TRUE.equals(row[4])) {
                         countStatus(row[3] != null ? "already_failed" : "answered", failure);
                         LOG.infof("permission %s/%s: failed status of request %s ignored: it %s", phoneNumberId,
-                                CallLog.user(waId), commandId, row[3] != null ? "failed before" : "was answered by the user");
+                                CallLog.user(waId), commandId,
+                                row[3] != null ? "failed before" : "was answered by the user");
                         return Uni.createFrom().voidItem();
                     }
                     countStatus("failed", failure);

@@ -35,7 +35,10 @@ public final class CallLog {
         return id.length() <= 4 ? "…" : "…" + id.substring(id.length() - 4);
     }
 
-    /** A Kafka key as logs may show it: a permission key's user ({@code perm:<number id>:<user>}) through {@link #user}. */
+    /**
+     * A Kafka key as logs may show it: a permission key's user ({@code perm:<number id>:<user>}) through
+     * {@link #user}.
+     */
     public static String key(String key) {
         if (key == null || !key.startsWith("perm:")) {
             return key;

@@ -118,12 +118,13 @@ public class StoreRetry {
             long now = System.nanoTime();
             if (failed == 1) {
                 lastWarning = now;
-                LOG.warnf("call %s: %s on %s not stored, retrying until it is (next in %d ms): %s", CallLog.key(key), what,
-                        channel, wait.toMillis(), failure.toString());
+                LOG.warnf("call %s: %s on %s not stored, retrying until it is (next in %d ms): %s", CallLog.key(key),
+                        what, channel, wait.toMillis(), failure.toString());
             } else if (now - lastWarning >= config.logInterval().toNanos()) {
                 lastWarning = now;
-                LOG.warnf("call %s: %s on %s still not stored after %d attempts in %d s, retrying: %s", CallLog.key(key), what,
-                        channel, failed, Duration.ofNanos(now - firstFailure).toSeconds(), failure.toString());
+                LOG.warnf("call %s: %s on %s still not stored after %d attempts in %d s, retrying: %s",
+                        CallLog.key(key), what, channel, failed, Duration.ofNanos(now - firstFailure).toSeconds(),
+                        failure.toString());
             } else {
                 LOG.debugf("call %s: %s on %s attempt %d failed: %s", key, what, channel, failed, failure.toString());
             }
@@ -132,8 +133,8 @@ public class StoreRetry {
 
         void succeeded(Object ignored) {
             if (failed > 0) {
-                LOG.infof("call %s: %s on %s stored after %d failed attempts in %d ms", CallLog.key(key), what, channel, failed,
-                        Duration.ofNanos(System.nanoTime() - firstFailure).toMillis());
+                LOG.infof("call %s: %s on %s stored after %d failed attempts in %d ms", CallLog.key(key), what,
+                        channel, failed, Duration.ofNanos(System.nanoTime() - firstFailure).toMillis());
             }
         }
 
