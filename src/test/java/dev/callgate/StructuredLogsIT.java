@@ -42,24 +42,40 @@ import static org.awaitility.Awaitility.await;
 @WithTestResource(KafkaBroker.class)
 class StructuredLogsIT {
 
-    @Test
-    void aCallsLogLinesAreJsonNamingTheCallItsTraceAndTheInstanceButNotTheUsersNumber() throws Exception {
+    /** A business call's connected and ended events. */
+    private record PlacedCall(ConsumerRecord<String, String> connected, ConsumerRecord<String, String> ended) {
+    }
+
+    /** A business call to {@code user} placed through the service, answered, then hung up by a command. */
+    private static PlacedCall placeAndHangUp(WebhookTopic events, String callRef, String user) {
+        Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
+                user, "{\"tone\":1000}"));
+        ConsumerRecord<String, String> connected = events.await(r -> callRef.equals(r.key())
+                && r.value().contains("\"dev.callgate.call.connected\""), 1, Duration.ofSeconds(60)).get(0);
+        Commands.send(callRef, Commands.terminate("end-" + UUID.randomUUID(), callRef));
+        ConsumerRecord<String, String> ended = events.await(r -> callRef.equals(r.key())
+                && r.value().contains("\"dev.callgate.call.ended\""), 1, Duration.ofSeconds(30)).get(0);
+        return new PlacedCall(connected, ended);
+    }
+
+    /** A user the simulator answers at once and who never hangs up. */
+    private static String answeringUser() {
         SimulatorAdminClient.reset();
         String user = Webhooks.newUser();
         SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
+        return user;
+    }
+
+    @Test
+    void aCallsLogLinesAreJsonNamingTheCallItsTraceAndTheInstanceButNotTheUsersNumber() throws Exception {
+        String user = answeringUser();
         String callRef = "logs-" + UUID.randomUUID();
         try (ServiceProcess service = new ServiceProcess("logs-it", 18098, 8081, Map.of(
                 "OTEL_SDK_DISABLED", "false", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"));
              WebhookTopic events = new WebhookTopic("callgate.events")) {
             service.start();
-            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
-                    user, "{\"tone\":1000}"));
-            ConsumerRecord<String, String> connected = events.await(r -> callRef.equals(r.key())
-                    && r.value().contains("\"dev.callgate.call.connected\""), 1, Duration.ofSeconds(60)).get(0);
+            ConsumerRecord<String, String> connected = placeAndHangUp(events, callRef, user).connected();
             String callId = CloudEvents.data(connected).path("whatsappCallId").asText();
-            Commands.send(callRef, Commands.terminate("end-" + UUID.randomUUID(), callRef));
-            events.await(r -> callRef.equals(r.key()) && r.value().contains("\"dev.callgate.call.ended\""), 1,
-                    Duration.ofSeconds(30));
             assertThat(connected.headers().lastHeader("traceparent")).as("tracing on: the event carries the trace")
                     .isNotNull();
 
@@ -110,9 +126,7 @@ class StructuredLogsIT {
 
     @Test
     void aCallsSpansReachTheOtlpCollectorTheStandardVariablesName() throws Exception {
-        SimulatorAdminClient.reset();
-        String user = Webhooks.newUser();
-        SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
+        String user = answeringUser();
         String callRef = "otlp-" + UUID.randomUUID();
         List<Export> exports = new CopyOnWriteArrayList<>();
         com.sun.net.httpserver.HttpServer collector = com.sun.net.httpserver.HttpServer.create(
@@ -143,15 +157,10 @@ class StructuredLogsIT {
                 "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=otlp-it"));
              WebhookTopic events = new WebhookTopic("callgate.events")) {
             service.start();
-            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
-                    user, "{\"tone\":1000}"));
-            events.await(r -> callRef.equals(r.key()) && r.value().contains("\"dev.callgate.call.connected\""), 1,
-                    Duration.ofSeconds(60));
-            Commands.send(callRef, Commands.terminate("end-" + UUID.randomUUID(), callRef));
-            ConsumerRecord<String, String> ended = events.await(r -> callRef.equals(r.key())
-                    && r.value().contains("\"dev.callgate.call.ended\""), 1, Duration.ofSeconds(30)).get(0);
-            String traceId = new String(ended.headers().lastHeader("traceparent").value(), StandardCharsets.US_ASCII)
-                    .split("-")[1];
+            ConsumerRecord<String, String> ended = placeAndHangUp(events, callRef, user).ended();
+            String traceId = dev.callgate.tracing.TraceParent.traceId(
+                    new String(ended.headers().lastHeader("traceparent").value(), StandardCharsets.US_ASCII));
+            assertThat(traceId).as("the ended event's traceparent").isNotNull();
             byte[] traceIdBytes = HexFormat.of().parseHex(traceId);
 
             // the batch processor exports every few seconds; the call's spans, by its trace id and its reference
