@@ -9,9 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Sequential calls: each connects, carries audio both ways and is torn down, without leaking much. */
+@Tag("whole-process") // counts the whole JVM's threads: runs in a JVM of its own (pom.xml)
 class AudioPeerChurnTest {
 
     private static final int CALLS = 10;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the whole process must stay flat: a plain AudioPeer per call would itself leave two native threads per call
  * behind (webrtc-java 0.14.0) and hide the pool's own behaviour.
  */
+@Tag("whole-process") // counts the whole JVM's threads: runs in a JVM of its own (pom.xml)
 class MediaWorkerPoolChurnTest {
 
     private static final int CALLS = 200;
@@ -48,6 +50,7 @@ class MediaWorkerPoolChurnTest {
         pool.setListener(listener);
         try {
             long threadsAfterWarmUp = 0;
+            Map<String, Long> namesAfterWarmUp = Map.of();
             long rssAfterWarmUp = 0;
             long cpuAfterWarmUp = 0;
             long rssAt50 = 0;
@@ -73,6 +76,7 @@ class MediaWorkerPoolChurnTest {
                 phone.close(key);
                 if (i == WARM_UP - 1) {
                     threadsAfterWarmUp = osThreads();
+                    namesAfterWarmUp = threadNames();
                     rssAfterWarmUp = settledRssKb();
                     cpuAfterWarmUp = cpuMillis();
                     warmEnded = System.nanoTime();
@@ -111,7 +115,9 @@ class MediaWorkerPoolChurnTest {
             assertThat(listener.events).filteredOn(e -> e.startsWith("failed:")).isEmpty();
             assertThat(pool.slotsOpened()).as("one slot reused by every call").isEqualTo(1);
             assertThat(pool.activeCalls()).isZero();
-            assertThat(threadsAfter - threadsAfterWarmUp).as("OS thread growth over %d calls", CALLS - WARM_UP)
+            assertThat(threadsAfter - threadsAfterWarmUp)
+                    .as("OS thread growth over %d calls, by name %s", CALLS - WARM_UP,
+                            growthByName(namesAfterWarmUp, threadNames()))
                     .isLessThanOrEqualTo(MAX_THREAD_GROWTH);
             assertThat(rssAfter - rssAfterWarmUp).as("RSS growth (kB) over %d calls", CALLS - WARM_UP)
                     .isLessThanOrEqualTo(MAX_RSS_GROWTH_KB);
@@ -156,6 +162,15 @@ class MediaWorkerPoolChurnTest {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
         return ticks * 10; // USER_HZ = 100
+    }
+
+    /** Names whose thread count changed between two {@link #threadNames()} snapshots, with the change. */
+    static Map<String, Long> growthByName(Map<String, Long> before, Map<String, Long> after) {
+        Map<String, Long> growth = new TreeMap<>();
+        after.forEach((name, n) -> growth.put(name, n - before.getOrDefault(name, 0L)));
+        before.forEach((name, n) -> growth.putIfAbsent(name, -n));
+        growth.values().removeIf(d -> d == 0);
+        return growth;
     }
 
     static Map<String, Long> threadNames() throws IOException {

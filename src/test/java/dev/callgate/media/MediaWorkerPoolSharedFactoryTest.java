@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -123,6 +124,7 @@ class MediaWorkerPoolSharedFactoryTest extends MediaWorkerPoolTest {
     }
 
     @Test
+    @Tag("whole-process") // counts the whole JVM's threads: runs in a JVM of its own (pom.xml)
     void threadsPerCallStayWithinThree() throws Exception {
         // The far end is a second shared pool (a plain AudioPeer brings a module and factory of its own per call).
         MediaWorkerPool gateway = newPool(TestMediaConfig.of(8, recordings));
@@ -151,6 +153,7 @@ class MediaWorkerPoolSharedFactoryTest extends MediaWorkerPoolTest {
     }
 
     @Test
+    @Tag("whole-process") // counts the whole JVM's threads: runs in a JVM of its own (pom.xml)
     void callsComingAndGoingBesideLiveCallsNeverDisturbThem() throws Exception {
         // pool to pool (both shared): two long calls stay up while 40 short ones are set up, heard and closed
         MediaWorkerPool gateway = newPool(TestMediaConfig.of(4, recordings));
