@@ -63,15 +63,20 @@ public class MediaCommands {
         registry.counter("callgate.media.commands", "direction", "routed").increment();
         LOG.infof("call %s (%s): %s goes to its media owner %s", call.callRef, call.whatsappCallId,
                 effect.getClass().getSimpleName(), call.mediaOwner);
-        return send(call.id, call.mediaOwner, call.mediaEpoch, effect.getClass().getSimpleName(), sdp);
+        return send(call.id, call.mediaOwner, call.mediaEpoch, effect.getClass().getSimpleName(), sdp, null);
     }
 
-    /** A media command row for {@code owner}, and the notification it hears at the commit; inside a transaction. */
-    private static Uni<Void> send(UUID callId, String owner, Long epoch, String effect, String sdp) {
-        return Panache.getSession().chain(s -> s.createNativeQuery(
-                        "insert into media_commands (call_id, owner, effect, sdp, epoch) values (?1, ?2, ?3, ?4, ?5)")
+    /**
+     * A media command row for {@code owner}, and the notification it hears at the commit; inside a transaction.
+     * {@code decidedAtMillis}: when its transition committed, if earlier than now (a moved set-up); null: now.
+     */
+    private static Uni<Void> send(UUID callId, String owner, Long epoch, String effect, String sdp,
+            Long decidedAtMillis) {
+        return Panache.getSession().chain(s -> s.createNativeQuery("""
+                        insert into media_commands (call_id, owner, effect, sdp, epoch, decided_at)
+                        values (?1, ?2, ?3, ?4, ?5, coalesce(to_timestamp(cast(?6 as bigint) / 1000.0), now()))""")
                 .setParameter(1, callId).setParameter(2, owner).setParameter(3, effect).setParameter(4, sdp)
-                .setParameter(5, epoch).executeUpdate()
+                .setParameter(5, epoch).setParameter(6, decidedAtMillis).executeUpdate()
                 // delivered when this transaction commits: the owner claims the row at once, not at its next poll
                 .chain(() -> s.createNativeQuery("select cast(pg_notify(?1, ?2) as text)")
                         .setParameter(1, InstanceLease.MEDIA_COMMANDS_CHANNEL).setParameter(2, owner)
@@ -96,19 +101,21 @@ public class MediaCommands {
                             where owner <> ?1 and effect in ('CreateOffer', 'CreateAnswer')
                             and created_at < now() - make_interval(secs => ?2)
                             order by id limit 20 for update skip locked)
-                        returning cast(call_id as text), owner, effect, sdp""", Object[].class)
+                        returning cast(call_id as text), owner, effect, sdp,
+                                  cast(extract(epoch from decided_at) * 1000 as bigint)""", Object[].class)
                 .setParameter(1, instance.id()).setParameter(2, claimTimeout.toMillis() / 1000.0).getResultList())
                 .chain(rows -> {
                     Uni<Integer> moved = Uni.createFrom().item(0);
                     for (Object[] row : rows) {
                         moved = moved.chain(n -> move(UUID.fromString((String) row[0]), (String) row[1],
-                                (String) row[2], (String) row[3]).map(done -> done ? n + 1 : n));
+                                (String) row[2], (String) row[3], ((Number) row[4]).longValue())
+                                .map(done -> done ? n + 1 : n));
                     }
                     return moved;
                 }));
     }
 
-    private Uni<Boolean> move(UUID callId, String passedOver, String effect, String sdp) {
+    private Uni<Boolean> move(UUID callId, String passedOver, String effect, String sdp, long decidedAtMillis) {
         return placement.ownerForNewCall(passedOver).chain(owner -> Panache.getSession().chain(s -> s
                         .createNativeQuery("""
                                 update calls set media_owner = ?1, media_epoch = ?2, version = version + 1
@@ -125,7 +132,7 @@ public class MediaCommands {
                     registry.counter("callgate.media.commands", "direction", "moved").increment();
                     LOG.warnf("call %s: %s was not taken by %s (gone since its last heartbeat?); it goes to %s",
                             moved.get(0), effect, passedOver, owner.id());
-                    return send(callId, owner.id(), owner.epoch(), effect, sdp).replaceWith(true);
+                    return send(callId, owner.id(), owner.epoch(), effect, sdp, decidedAtMillis).replaceWith(true);
                 }));
     }
 
@@ -140,7 +147,7 @@ public class MediaCommands {
                             select id from media_commands where owner = ?1 and (epoch is null or epoch = ?2)
                             order by id limit 50 for update skip locked)
                         returning cast(call_id as text), effect, sdp,
-                                  cast(extract(epoch from created_at) * 1000 as bigint), id""", Object[].class)
+                                  cast(extract(epoch from decided_at) * 1000 as bigint), id""", Object[].class)
                 .setParameter(1, instance.id()).setParameter(2, instance.epoch()).getResultList())
                 .chain(rows -> {
                     List<Object[]> ordered = rows.stream()

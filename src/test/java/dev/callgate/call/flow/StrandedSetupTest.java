@@ -108,7 +108,10 @@ class StrandedSetupTest {
         }
     }
 
-    /** A call of this test's own, in {@code state}, whose media was sent to the killed instance {@code age} ago. */
+    /**
+     * A call of this test's own, in {@code state}, whose set-up was decided and sent to the killed instance
+     * {@code age} ago.
+     */
     private UUID setUpSentToTheKilledOne(String state, String age) {
         UUID id = UUID.randomUUID();
         Database.execute("""
@@ -117,8 +120,9 @@ class StrandedSetupTest {
                 values (?, ?, '0', '0', 'BUSINESS_INITIATED', ?, ?, 1, false, now(), now(), 1)""",
                 id, "stranded-" + id, state, killed);
         Database.execute("""
-                insert into media_commands (call_id, owner, effect, epoch, created_at)
-                values (?, ?, 'CreateOffer', 1, now() - cast(? as interval))""", id, killed, age);
+                insert into media_commands (call_id, owner, effect, epoch, created_at, decided_at)
+                values (?, ?, 'CreateOffer', 1, now() - cast(? as interval), now() - cast(? as interval))""",
+                id, killed, age, age);
         return id;
     }
 
@@ -130,6 +134,34 @@ class StrandedSetupTest {
                 .containsExactly(killed);
         assertThat(Database.column("select media_owner from calls where id = ?", call)).containsExactly(killed);
         Database.execute("delete from calls where id = ?", call);
+    }
+
+    @Test
+    void aMovedSetUpKeepsWhenItWasDecidedAndItsClaimTimeoutCountsFromTheMove() {
+        // a second instance that never claims either, with more room than this one: the set-up goes there
+        String next = "next-" + UUID.randomUUID();
+        Database.execute("""
+                insert into instances (id, seen_at, media_calls, media_capacity, epoch)
+                values (?, now(), 0, ?, 1)""", next, media.capacity() + 5);
+        UUID call = setUpSentToTheKilledOne("OFFERING", "10 minutes");
+        try {
+            // the app's own sweep may get there first: either way the set-up is now the other instance's
+            OnVertx.await(() -> commands.moveStranded(Duration.ofMinutes(5)));
+            assertThat(Database.column("select owner from media_commands where call_id = ?", call))
+                    .containsExactly(next);
+            // the set-up latency its owner reports counts from the decision ten minutes ago, not from the move
+            assertThat(Database.column("""
+                    select cast(extract(epoch from now() - decided_at) >= 599 as text) from media_commands
+                    where call_id = ?""", call)).containsExactly("true");
+            assertThat(Database.column("""
+                    select cast(created_at > now() - interval '1 minute' as text) from media_commands
+                    where call_id = ?""", call))
+                    .containsExactly("true");
+        } finally {
+            Database.execute("delete from media_commands where call_id = ?", call);
+            Database.execute("delete from calls where id = ?", call);
+            Database.execute("delete from instances where id = ?", next);
+        }
     }
 
     @Test
