@@ -7,7 +7,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 
 /**
@@ -29,7 +28,7 @@ public record CallTimeline(String callRef, String whatsappCallId, String directi
     }
 
     private static final String ENTRIES = """
-            select at, kind, what, cast(detail as text) from (
+            select cast(extract(epoch from at) * 1000000 as bigint), kind, what, cast(detail as text) from (
               select c.processed_at as at, 'command' as kind, c.command_type as what, 1 as ord,
                      jsonb_build_object('commandId', c.command_id) as detail
                 from processed_commands c where c.call_reference = ?1
@@ -69,20 +68,9 @@ public record CallTimeline(String callRef, String whatsappCallId, String directi
                                 tree(mapper, (String) row[3]))).toList()));
     }
 
-    private static Instant instant(Object value) {
-        if (value instanceof Instant instant) {
-            return instant;
-        }
-        if (value instanceof OffsetDateTime odt) {
-            return odt.toInstant();
-        }
-        if (value instanceof java.sql.Timestamp ts) {
-            return ts.toInstant();
-        }
-        if (value instanceof java.time.LocalDateTime ldt) {
-            return ldt.toInstant(java.time.ZoneOffset.UTC);
-        }
-        return value == null ? null : Instant.parse(value.toString());
+    /** An entry's time: microseconds since the epoch, as the query selects it (PostgreSQL's own precision). */
+    private static Instant instant(Object micros) {
+        return Instant.EPOCH.plus(((Number) micros).longValue(), java.time.temporal.ChronoUnit.MICROS);
     }
 
     private static JsonNode tree(ObjectMapper mapper, String json) {

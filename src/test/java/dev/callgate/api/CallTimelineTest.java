@@ -1,6 +1,7 @@
 package dev.callgate.api;
 
 import dev.callgate.support.Commands;
+import dev.callgate.support.Database;
 import dev.callgate.support.KafkaBroker;
 import dev.callgate.support.LiveCalls;
 import dev.callgate.support.SimulatorAdminClient;
@@ -59,6 +60,12 @@ class CallTimelineTest {
                         + ".detail.outcome")).isEqualTo("COMPLETED");
                 List<Instant> at = timeline.<String>getList("entries.at").stream().map(Instant::parse).toList();
                 assertThat(at).isSorted();
+                assertThat(Instant.parse(timeline.getString("entries.find { it.kind == 'transition' && it.what == "
+                        + "'ENDED' }.at"))).as("the time PostgreSQL holds, to the microsecond")
+                        .isEqualTo(Instant.parse(Database.column("""
+                                select to_char(t.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                                from call_transitions t join calls c on c.id = t.call_id
+                                where c.call_reference = ? and t.to_state = 'ENDED'""", ref).get(0)));
                 assertThat(timeline.getString("entries.find { it.what == 'CONNECT' }.detail.attempts")).isEqualTo("1");
                 assertThat(timeline.getString("entries.find { it.kind == 'event' && it.what == "
                         + "'dev.callgate.call.ended' }.detail.publishedAt")).isNotNull();
