@@ -224,7 +224,7 @@ class CallTracingTest {
     }
 
     /** A webhook's own trace: the ingress's request, its record's producer span, the consumer's receive span. */
-    private static void assertWebhookTrace(LinkData link) {
+    static void assertWebhookTrace(LinkData link) {
         List<SpanData> webhook = TestSpans.of(link.getSpanContext().getTraceId());
         assertThat(webhook).extracting(SpanData::getKind)
                 .contains(SpanKind.SERVER, SpanKind.PRODUCER, SpanKind.CONSUMER);

@@ -8,6 +8,8 @@ import dev.callgate.support.SimulatorAdminClient;
 import dev.callgate.support.TestSpans;
 import dev.callgate.support.WebhookTopic;
 import dev.callgate.support.Webhooks;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.WithTestResource;
@@ -16,6 +18,7 @@ import io.quarkus.test.junit.TestProfile;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -23,15 +26,20 @@ import java.util.function.Predicate;
 
 import static dev.callgate.tracing.CallTracingTest.STATE_TO;
 import static dev.callgate.tracing.CallTracingTest.traceIdOf;
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tracing on while PostgreSQL is away (the TCP proxy of {@code DatabaseOutageTest}): a hang-up command that arrives
- * during the outage is retried until the database is back, and the call's trace comes out whole — one transition to
- * TERMINATING (the failed tries made none of their own), linked to the command's own trace, the Graph terminate in
- * the call's trace, the call ended, and every event the call published, those written after the outage too, carrying
- * the call's trace (read back from its row).
+ * Tracing on while a part is away, and each call's trace comes out whole.
+ * <p>PostgreSQL (the TCP proxy of {@code DatabaseOutageTest}): a hang-up command that arrives during the outage is
+ * retried until the database is back — one transition to TERMINATING (the failed tries made none of their own),
+ * linked to the command's own trace, the Graph terminate in the call's trace, the call ended, and every event the
+ * call published, those written after the outage too, carrying the call's trace (read back from its row).
+ * <p>The broker (stopped in this JVM): a call hung up over REST while Kafka is down — its events wait in the outbox
+ * and Meta's terminate webhook is refused with 503 — is published in its trace once the broker is back: every
+ * event's record names a publish span of the call's trace under the transition that wrote it, and the transition
+ * to ENDED is linked to the trace of the webhook delivery that got through.
  */
 @QuarkusTest
 @TestProfile(CallTracingTest.TracingOn.class)
@@ -81,5 +89,70 @@ class TracingUnderOutageTest {
                 assertThat(trace).extracting(s -> s.getAttributes().get(STATE_TO)).contains("ENDED");
             });
         }
+    }
+
+    @Test
+    void aCallHungUpWhileTheBrokerIsAwayIsPublishedInItsTraceOnceItIsBack() throws Exception {
+        SimulatorAdminClient.reset();
+        String user = Webhooks.newUser();
+        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
+        String callRef = "traced-broker-" + UUID.randomUUID();
+        Predicate<ConsumerRecord<String, String>> ours = r -> callRef.equals(r.key());
+        try (WebhookTopic events = new WebhookTopic("callgate.events")) {
+            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
+                    user, null));
+            String traceId = traceIdOf(events.await(r -> ours.test(r)
+                    && r.value().contains("\"dev.callgate.call.connected\""), 1, Duration.ofSeconds(60)).get(0));
+            assertThat(traceId).isNotNull();
+
+            long refusedBefore = refusedWebhooks();
+            KafkaBroker.stopBroker();
+            try {
+                given().delete("/v1/calls/" + callRef).then().statusCode(202);
+                // Meta's terminate webhook reaches an ingress that cannot publish it: 503, and Meta retries later
+                await().atMost(Duration.ofSeconds(30)).until(() -> refusedWebhooks() > refusedBefore);
+            } finally {
+                KafkaBroker.restartBroker();
+            }
+            ConsumerRecord<String, String> ended = events.await(r -> ours.test(r)
+                    && r.value().contains("\"dev.callgate.call.ended\""), 1, Duration.ofSeconds(60)).get(0);
+            assertThat(CloudEvents.data(ended).path("outcome").asText()).isEqualTo("COMPLETED");
+            List<ConsumerRecord<String, String>> published = events.matching(ours);
+            assertThat(published).as("every event of the call, those held in the outbox too")
+                    .allSatisfy(r -> assertThat(traceIdOf(r)).isEqualTo(traceId));
+
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                List<SpanData> trace = TestSpans.of(traceId);
+                for (ConsumerRecord<String, String> record : published) {
+                    String spanId = TraceParent.spanContext(new String(record.headers().lastHeader("traceparent")
+                            .value(), StandardCharsets.US_ASCII)).getSpanId();
+                    SpanData publish = trace.stream().filter(s -> s.getSpanId().equals(spanId)).findFirst()
+                            .orElseThrow(() -> new AssertionError("no span " + spanId + " in the call's trace"));
+                    assertThat(publish.getName()).isEqualTo("callgate.events publish");
+                    assertThat(publish.getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR);
+                    assertThat(trace).filteredOn(s -> s.getSpanId().equals(publish.getParentSpanId()))
+                            .as("an event's span is under the transition that wrote it")
+                            .singleElement().satisfies(s -> assertThat(s.getName()).startsWith("transition "));
+                }
+                List<SpanData> hangUps = trace.stream().filter(s -> s.getName().equals("transition HangUp")).toList();
+                assertThat(hangUps).hasSize(1);
+                assertThat(hangUps.get(0).getAttributes().get(STATE_TO)).isEqualTo("TERMINATING");
+                List<SpanData> endings = trace.stream().filter(s -> "ENDED".equals(s.getAttributes().get(STATE_TO)))
+                        .toList();
+                assertThat(endings).as("one transition to ENDED, however often Meta sent its webhook").hasSize(1);
+                assertThat(endings.get(0).getLinks()).as("linked to the webhook delivery that got through")
+                        .singleElement().satisfies(CallTracingTest::assertWebhookTrace);
+            });
+        }
+    }
+
+    /** The ingress's request spans for Meta's webhooks that it answered 503 (it could not publish them). */
+    private static long refusedWebhooks() {
+        return TestSpans.EXPORTER.getFinishedSpanItems().stream()
+                .filter(s -> s.getKind() == SpanKind.SERVER
+                        && "/webhooks/whatsapp".equals(s.getAttributes().get(AttributeKey.stringKey("url.path")))
+                        && Long.valueOf(503).equals(s.getAttributes().get(AttributeKey.longKey(
+                                "http.response.status_code"))))
+                .count();
     }
 }
