@@ -3,6 +3,7 @@ package dev.callgate.tracing;
 import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.LiveCalls;
 import dev.callgate.support.SimulatorAdminClient;
 import dev.callgate.support.TestSpans;
 import dev.callgate.support.WebhookTopic;
@@ -191,14 +192,8 @@ class CallTracingTest {
 
     @Test
     void aGraphRequestRetriedAfterMetaFailedIsOneSpanPerAttemptInTheCallsTrace() {
-        String user = Webhooks.newUser();
-        SimulatorAdminClient.script(user, "answerAfterMs", 300, "neverHangUp", true, "toneHz", 660.0);
-        String callRef = "traced-retried-" + UUID.randomUUID();
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
-            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
-                    user, null));
-            events.await(r -> callRef.equals(r.key()) && r.value().contains("\"dev.callgate.call.connected\""), 1,
-                    Duration.ofSeconds(60));
+            String callRef = LiveCalls.place(events, 1, "traced-retried-").get(0);
             // Meta answers 503 five times: the client's own tries (1 + 3) fail the effect's first attempt, the
             // effect's second attempt gets through after one more
             SimulatorAdminClient.fault("terminate", 503, 131000, 0, 5);
@@ -247,7 +242,7 @@ class CallTracingTest {
         return found.get(0);
     }
 
-    private static SpanData byId(List<SpanData> spans, String spanId) {
+    static SpanData byId(List<SpanData> spans, String spanId) {
         return spans.stream().filter(s -> s.getSpanId().equals(spanId)).findFirst()
                 .orElseThrow(() -> new AssertionError("no span " + spanId + " among " + describe(spans)));
     }

@@ -4,10 +4,10 @@ import dev.callgate.support.CloudEvents;
 import dev.callgate.support.Commands;
 import dev.callgate.support.DatabaseProxy;
 import dev.callgate.support.KafkaBroker;
+import dev.callgate.support.LiveCalls;
 import dev.callgate.support.SimulatorAdminClient;
 import dev.callgate.support.TestSpans;
 import dev.callgate.support.WebhookTopic;
-import dev.callgate.support.Webhooks;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 
 import static dev.callgate.tracing.CallTracingTest.STATE_TO;
+import static dev.callgate.tracing.CallTracingTest.byId;
 import static dev.callgate.tracing.CallTracingTest.traceIdOf;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,15 +51,11 @@ class TracingUnderOutageTest {
     @Test
     void aHangUpRetriedThroughADatabaseOutageLeavesTheCallsTraceWhole() {
         SimulatorAdminClient.reset();
-        String user = Webhooks.newUser();
-        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
-        String callRef = "traced-outage-" + UUID.randomUUID();
-        Predicate<ConsumerRecord<String, String>> ours = r -> callRef.equals(r.key());
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
-            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
-                    user, null));
-            String traceId = traceIdOf(events.await(r -> ours.test(r)
-                    && r.value().contains("\"dev.callgate.call.connected\""), 1, Duration.ofSeconds(60)).get(0));
+            String callRef = LiveCalls.place(events, 1, "traced-outage-").get(0);
+            Predicate<ConsumerRecord<String, String>> ours = r -> callRef.equals(r.key());
+            String traceId = traceIdOf(events.matching(r -> ours.test(r)
+                    && r.value().contains("\"dev.callgate.call.connected\"")).get(0));
             assertThat(traceId).isNotNull();
 
             DatabaseProxy.cut();
@@ -94,15 +91,11 @@ class TracingUnderOutageTest {
     @Test
     void aCallHungUpWhileTheBrokerIsAwayIsPublishedInItsTraceOnceItIsBack() throws Exception {
         SimulatorAdminClient.reset();
-        String user = Webhooks.newUser();
-        SimulatorAdminClient.script(user, "answerAfterMs", 100, "neverHangUp", true);
-        String callRef = "traced-broker-" + UUID.randomUUID();
-        Predicate<ConsumerRecord<String, String>> ours = r -> callRef.equals(r.key());
         try (WebhookTopic events = new WebhookTopic("callgate.events")) {
-            Commands.send(callRef, Commands.initiate(UUID.randomUUID().toString(), callRef, Webhooks.PHONE_NUMBER_ID,
-                    user, null));
-            String traceId = traceIdOf(events.await(r -> ours.test(r)
-                    && r.value().contains("\"dev.callgate.call.connected\""), 1, Duration.ofSeconds(60)).get(0));
+            String callRef = LiveCalls.place(events, 1, "traced-broker-").get(0);
+            Predicate<ConsumerRecord<String, String>> ours = r -> callRef.equals(r.key());
+            String traceId = traceIdOf(events.matching(r -> ours.test(r)
+                    && r.value().contains("\"dev.callgate.call.connected\"")).get(0));
             assertThat(traceId).isNotNull();
 
             long refusedBefore = refusedWebhooks();
@@ -126,13 +119,11 @@ class TracingUnderOutageTest {
                 for (ConsumerRecord<String, String> record : published) {
                     String spanId = TraceParent.spanContext(new String(record.headers().lastHeader("traceparent")
                             .value(), StandardCharsets.US_ASCII)).getSpanId();
-                    SpanData publish = trace.stream().filter(s -> s.getSpanId().equals(spanId)).findFirst()
-                            .orElseThrow(() -> new AssertionError("no span " + spanId + " in the call's trace"));
+                    SpanData publish = byId(trace, spanId);
                     assertThat(publish.getName()).isEqualTo("callgate.events publish");
                     assertThat(publish.getStatus().getStatusCode()).isNotEqualTo(StatusCode.ERROR);
-                    assertThat(trace).filteredOn(s -> s.getSpanId().equals(publish.getParentSpanId()))
-                            .as("an event's span is under the transition that wrote it")
-                            .singleElement().satisfies(s -> assertThat(s.getName()).startsWith("transition "));
+                    assertThat(byId(trace, publish.getParentSpanId()).getName())
+                            .as("an event's span is under the transition that wrote it").startsWith("transition ");
                 }
                 List<SpanData> hangUps = trace.stream().filter(s -> s.getName().equals("transition HangUp")).toList();
                 assertThat(hangUps).hasSize(1);
