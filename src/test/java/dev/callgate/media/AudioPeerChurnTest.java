@@ -43,7 +43,7 @@ class AudioPeerChurnTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !hasPeerThreads());
         int activeBefore = Thread.activeCount();
         int liveBefore = mx.getThreadCount();
-        int osBefore = osThreads();
+        long osBefore = MediaWorkerPoolChurnTest.osThreads();
 
         List<Long> connectMillis = new ArrayList<>();
         long started = System.nanoTime();
@@ -56,8 +56,8 @@ class AudioPeerChurnTest {
         await("per-peer threads ended").atMost(Duration.ofSeconds(15)).until(() -> !hasPeerThreads());
         int activeAfter = Thread.activeCount();
         int liveAfter = mx.getThreadCount();
-        int osAfter = osThreads();
-        System.out.println("churn: OS thread names " + osThreadNames());
+        long osAfter = MediaWorkerPoolChurnTest.osThreads();
+        System.out.println("churn: OS thread names " + MediaWorkerPoolChurnTest.threadNames());
         System.out.printf("churn: %d calls in %d ms, connect ms %s; Thread.activeCount %d -> %d, "
                 + "JVM live threads %d -> %d, OS threads of the process %d -> %d%n", CALLS, totalMillis,
                 connectMillis, activeBefore, activeAfter, liveBefore, liveAfter, osBefore, osAfter);
@@ -68,26 +68,6 @@ class AudioPeerChurnTest {
                 .isLessThanOrEqualTo(MAX_LEAKED_THREADS_PER_CALL * CALLS);
         assertThat(osAfter - osBefore).as("process thread growth over %d calls", CALLS)
                 .isLessThanOrEqualTo(MAX_LEAKED_THREADS_PER_CALL * CALLS);
-    }
-
-    /** Native threads included (WebRTC's own threads are invisible to the JVM unless attached). */
-    private static int osThreads() throws java.io.IOException {
-        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
-            return (int) tasks.count();
-        }
-    }
-
-    private static java.util.Map<String, Long> osThreadNames() throws java.io.IOException {
-        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
-            return tasks.map(t -> {
-                try {
-                    return java.nio.file.Files.readString(t.resolve("comm")).trim();
-                } catch (java.io.IOException e) {
-                    return "?";
-                }
-            }).collect(java.util.stream.Collectors.groupingBy(n -> n, java.util.TreeMap::new,
-                    java.util.stream.Collectors.counting()));
-        }
     }
 
     private static boolean hasPeerThreads() {

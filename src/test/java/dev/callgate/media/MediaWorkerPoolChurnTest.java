@@ -132,6 +132,7 @@ class MediaWorkerPoolChurnTest {
         }
     }
 
+    /** The process's OS threads, native ones included (WebRTC's own are invisible to the JVM unless attached). */
     static long osThreads() throws IOException {
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             return tasks.count();
